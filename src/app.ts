@@ -1,0 +1,163 @@
+/**
+ * Composition root: builds every adapter and capability from the configuration and wires
+ * them together. Tests build the same thing and drive it with app.inject(), no port needed.
+ */
+import Fastify, { type FastifyInstance } from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { Logger } from 'pino'
+import { AgentCommands } from './agents/commands.ts'
+import { DEFAULT_NOT_READY_REASONS } from './agents/model.ts'
+import { agentRoutes } from './agents/routes.ts'
+import { AgentService } from './agents/service.ts'
+import { AgentLiveStore, AgentRecords } from './agents/store.ts'
+import { registerAuth } from './auth/plugin.ts'
+import { authRoutes } from './auth/routes.ts'
+import { UserStore } from './auth/store.ts'
+import { callRoutes } from './calls/routes.ts'
+import { CallFlow } from './calls/service.ts'
+import { CallRecords, LiveCallStore } from './calls/store.ts'
+import type { Config } from './config.ts'
+import { systemClock, type Clock } from './domain/clock.ts'
+import { createSql, type Sql } from './db/sql.ts'
+import { registerErrorHandling } from './http/errors.ts'
+import { healthRoutes } from './http/health.ts'
+import { createMetrics } from './http/metrics.ts'
+import { AriConnection } from './pbx/ari/connection.ts'
+import { AriNotFound } from './pbx/ari/errors.ts'
+import { Acd } from './queueing/service.ts'
+import { queueRoutes } from './queueing/routes.ts'
+import { QueueDirectory, QueueWaitingStore } from './queueing/store.ts'
+import { createRedis, type Redis } from './redis/client.ts'
+
+export interface Hotline {
+  app: FastifyInstance
+  config: Config
+  sql: Sql
+  redis: Redis
+  ari: AriConnection
+  agents: AgentService
+  calls: CallFlow
+  acd: Acd
+  users: UserStore
+  /** Connects to the PBX, re-reads live state and starts taking calls. */
+  start(options?: { waitForPbx?: boolean }): Promise<void>
+  close(): Promise<void>
+}
+
+export async function createHotline(config: Config, options: { clock?: Clock; logger?: boolean | object } = {}): Promise<Hotline> {
+  const clock = options.clock ?? systemClock
+  const app = Fastify({
+    logger: options.logger ?? {
+      level: config.LOG_LEVEL,
+      redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token']
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } }
+  })
+  const log = app.log as unknown as Logger
+  const sql = createSql(config.DATABASE_URL)
+  const redis = createRedis(config.REDIS_URL)
+  const ari = new AriConnection({ url: config.HOTLINE_ARI_URL, user: config.HOTLINE_ARI_USER, password: config.HOTLINE_ARI_PASSWORD, app: config.HOTLINE_ARI_APP, log: log.child({ component: 'ari' }) })
+  const metrics = createMetrics()
+
+  const agentLive = new AgentLiveStore(redis)
+  const agentRecords = new AgentRecords(sql)
+  const agents = new AgentService({
+    live: agentLive, records: agentRecords, clock, timeZone: config.HOTLINE_TIMEZONE, log: log.child({ component: 'agents' }),
+    policy: { notReadyReasons: DEFAULT_NOT_READY_REASONS, maxWrapUpSeconds: 600 }
+  })
+  const waiting = new QueueWaitingStore(redis)
+  const directory = new QueueDirectory(sql)
+  const acd = new Acd({ agents, agentRecords, waiting, directory, log: log.child({ component: 'acd' }), defaultRingTimeoutSeconds: config.HOTLINE_RING_TIMEOUT_S })
+  const liveCalls = new LiveCallStore(redis)
+  const callRecords = new CallRecords(sql)
+  const calls = new CallFlow({
+    rest: ari.rest, live: liveCalls, records: callRecords, waiting, directory, agents, clock, metrics,
+    log: log.child({ component: 'calls' }),
+    settings: { app: config.HOTLINE_ARI_APP, greeting: config.HOTLINE_GREETING, mohClass: config.HOTLINE_MOH_CLASS, seatTech: config.HOTLINE_SEAT_TECH, greetingLimitMs: 30_000 },
+    requestDispatch: () => { void acd.request() }
+  })
+  acd.attach(calls)
+  agents.on('changed', ({ next }) => { if (next.state === 'ready') void acd.request() })
+  metrics.attachLive({
+    async waitingByQueue() {
+      const out: Record<string, number> = {}
+      for (const id of (await directory.allQueues()).keys()) out[id] = await waiting.count(id)
+      return out
+    },
+    async agentsByState() {
+      const out: Record<string, number> = {}
+      for (const a of await agents.listSignedIn()) out[a.state] = (out[a.state] ?? 0) + 1
+      return out
+    }
+  })
+  const users = new UserStore(sql)
+  const commands = new AgentCommands({
+    agents, live: agentLive, records: agentRecords,
+    seats: {
+      async exists(seat) {
+        try { await ari.rest.endpoint(config.HOTLINE_SEAT_TECH, seat); return true } catch (err) {
+          if (err instanceof AriNotFound) return false
+          throw err
+        }
+      }
+    }
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Hotline 12345 contact center API', version: '0.1.0', description: 'Queueing, agents, calls and recordings for 12345 government service hotlines' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } }
+    }
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  await registerAuth(app, config.HOTLINE_JWT_SECRET)
+  registerErrorHandling(app)
+  await app.register(healthRoutes({
+    metrics,
+    probes: {
+      asterisk: async () => { if (!ari.connected) throw new Error(ari.lastError?.message ?? 'ARI not connected'); await ari.rest.info() },
+      postgres: async () => { await sql`select 1` },
+      redis: async () => { await redis.ping() }
+    }
+  }))
+  await app.register(authRoutes({ users, tokenTtlSeconds: config.HOTLINE_TOKEN_TTL_S }))
+  await app.register(agentRoutes({ commands, agents }))
+  await app.register(callRoutes({ records: callRecords, rest: ari.rest }))
+  await app.register(queueRoutes({ directory, waiting, now: () => clock.now() }))
+
+  ari.on('event', (event) => {
+    calls.handle(event).catch((err) => log.error({ err, type: event.type }, 'ARI event handling failed'))
+  })
+  ari.on('connected', ({ reconnect }) => {
+    calls.reconcile()
+      .then((r) => log.info({ ...r, reconnect }, 'live calls reconciled with the PBX'))
+      .catch((err) => log.error({ err }, 'reconcile after connect failed'))
+  })
+  ari.on('disconnected', ({ reason }) => log.warn({ reason }, 'ARI disconnected'))
+
+  let closed = false
+  return {
+    app, config, sql, redis, ari, agents, calls, acd, users,
+    async start(opts = {}) {
+      if (config.HOTLINE_ADMIN_PASSWORD && (await users.bootstrapAdmin(config.HOTLINE_ADMIN_PASSWORD))) {
+        log.info('created the first administrator (user id "admin")')
+      }
+      await directory.refresh()
+      await agents.rearmTimers()
+      if (opts.waitForPbx === false) ari.startInBackground()
+      else await ari.start()
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      await acd.stop()
+      await ari.stop()
+      await calls.idle()
+      await agents.close()
+      await app.close()
+      await sql.end({ timeout: 5 })
+      redis.disconnect()
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import { Type } from 'typebox'
+import type { FastifyPluginAsync } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { AuthErrors, bearerSecurity, requireRole, type TokenClaims } from './plugin.ts'
+import type { UserStore } from './store.ts'
+import createError from '@fastify/error'
+
+const UserId = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'login / work number (工号)' })
+const RoleSchema = Type.Union([Type.Literal('agent'), Type.Literal('supervisor'), Type.Literal('admin')])
+const Skills = Type.Record(Type.String({ pattern: '^[a-z0-9_-]{1,32}$' }), Type.Integer({ minimum: 1, maximum: 10 }), { description: 'skill → level 1..10' })
+const QueueId = Type.String({ pattern: '^[a-z0-9_-]{1,64}$' })
+const Error = Type.Object({ code: Type.String(), message: Type.String() })
+
+const UserErrors = {
+  exists: createError<[string]>('HOTLINE_USERS_EXISTS', "user '%s' already exists", 409),
+  notFound: createError<[string]>('HOTLINE_USERS_NOT_FOUND', "no user with id '%s'", 404)
+}
+
+export function authRoutes(deps: { users: UserStore; tokenTtlSeconds: number }): FastifyPluginAsync {
+  return async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+
+    app.post('/v1/auth/token', {
+      schema: {
+        tags: ['auth'], summary: 'Exchange a user id and password for a bearer token',
+        body: Type.Object({ username: UserId, password: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ token: Type.String(), expiresIn: Type.Integer(), user: Type.Object({ id: Type.String(), displayName: Type.String(), role: RoleSchema }) }), 401: Error }
+      }
+    }, async (request) => {
+      const user = await deps.users.authenticate(request.body.username, request.body.password)
+      if (!user) throw new AuthErrors.unauthorized('wrong user id or password')
+      const claims: TokenClaims = { sub: user.id, role: user.role, name: user.displayName }
+      const token = app.jwt.sign(claims, { expiresIn: deps.tokenTtlSeconds })
+      return { token, expiresIn: deps.tokenTtlSeconds, user: { id: user.id, displayName: user.displayName, role: user.role } }
+    })
+
+    app.post('/v1/users', {
+      preHandler: requireRole('admin'),
+      schema: {
+        tags: ['users'], summary: 'Create a user (agents get a routing profile)', security: bearerSecurity,
+        body: Type.Object({
+          id: UserId, displayName: Type.String({ minLength: 1, maxLength: 100 }), role: RoleSchema,
+          password: Type.String({ minLength: 8, maxLength: 200 }), skills: Type.Optional(Skills), queues: Type.Optional(Type.Array(QueueId, { maxItems: 100 }))
+        }, { additionalProperties: false }),
+        response: { 201: Type.Object({ id: Type.String() }), 409: Error }
+      }
+    }, async (request, reply) => {
+      if (!(await deps.users.create(request.body))) throw new UserErrors.exists(request.body.id)
+      return reply.code(201).send({ id: request.body.id })
+    })
+
+    app.get('/v1/users/:id', {
+      preHandler: requireRole('supervisor', 'admin'),
+      schema: {
+        tags: ['users'], summary: 'A user and, for agents, the routing profile', security: bearerSecurity,
+        params: Type.Object({ id: UserId }),
+        response: {
+          200: Type.Object({ id: Type.String(), displayName: Type.String(), role: RoleSchema, disabled: Type.Boolean(), skills: Type.Union([Skills, Type.Null()]), queues: Type.Union([Type.Array(Type.String()), Type.Null()]) }),
+          404: Error
+        }
+      }
+    }, async (request) => {
+      const user = await deps.users.get(request.params.id)
+      if (!user) throw new UserErrors.notFound(request.params.id)
+      return user
+    })
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * A citizen's call through the hotline. Phases are the application's own, on top of Asterisk's
+ * channel states: greeting → queued → offered → talking → ended.
+ */
+export type CallPhase = 'greeting' | 'queued' | 'offered' | 'talking' | 'ended'
+
+export type CallOutcome = 'answered' | 'abandoned' | 'overflowed' | 'failed' | 'pbx-lost'
+
+export type EndedBy = 'caller' | 'agent' | 'system'
+
+/** The live part of a call, in Redis while the call lasts (a restart rebuilds from it). */
+export interface LiveCall {
+  callId: string
+  phase: CallPhase
+  callerChannelId: string
+  callerNumber: string
+  dialledNumber: string
+  lineNumber: string | null
+  queueId: string | null
+  priority: number
+  arrivedAt: number
+  queuedAt: number | null
+  /** Current offer, while phase is offered or talking. */
+  agentId: string | null
+  seat: string | null
+  agentChannelId: string | null
+  offeredAt: number | null
+  answeredAt: number | null
+  offerAttempts: number
+  /** Mixing bridge holding caller and agent while talking. */
+  bridgeId: string | null
+  recordingName: string | null
+}
+
+export const bridgeIds = {
+  /** One holding bridge per queue, with a fixed id so a restarted server finds it again. */
+  queueHold: (queueId: string) => `queue-${queueId}-hold`,
+  /** The caller–agent bridge of one call. */
+  call: (callId: string) => `call-${callId}-mix`
+} as const
+
+export const recordingNameFor = (callId: string): string => `call-${callId}`
+
+/** Arguments our dialplan and originations put on Stasis(hotline, <entry>, …). */
+export const STASIS_ENTRY = {
+  inbound: 'inbound',
+  agentLeg: 'agent-leg'
+} as const
+
+export const CHANNEL_VAR_CALL_ID = 'HOTLINE_CALL_ID'

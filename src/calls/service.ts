@@ -1,0 +1,416 @@
+/**
+ * The life of an inbound call, driven by ARI events: answer, greet, queue in the queue's
+ * holding bridge with music, offer to the agent the ACD picked, bridge and record on answer,
+ * tear down when either side hangs up. Every event for one call runs in that call's lane.
+ *
+ * Asterisk behaviour this relies on:
+ * - An originated channel enters Stasis (StasisStart with our appArgs) only once answered;
+ *   before that the app still hears its ChannelDestroyed (with the Q.850 cause) because the
+ *   originate named our app.
+ * - A channel leaves a holding bridge when it is added to another bridge only if removed
+ *   first, so the caller is removed from the hold bridge explicitly.
+ * - Destroying a bridge ends its recording and finalises the file.
+ */
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { AgentLive } from '../agents/model.ts'
+import type { AgentService } from '../agents/service.ts'
+import type { Clock } from '../domain/clock.ts'
+import { Lanes } from '../domain/lanes.ts'
+import { AriNotFound } from '../pbx/ari/errors.ts'
+import { HANGUP_CAUSE, type AriChannel, type AriEvent } from '../pbx/ari/events.ts'
+import type { AriRest } from '../pbx/ari/rest.ts'
+import type { QueueEntry } from '../queueing/model.ts'
+import type { QueueDirectory, QueueWaitingStore } from '../queueing/store.ts'
+import type { HotlineMetrics } from '../http/metrics.ts'
+import { bridgeIds, CHANNEL_VAR_CALL_ID, recordingNameFor, STASIS_ENTRY, type CallOutcome, type EndedBy, type LiveCall } from './model.ts'
+import type { CallRecords, LiveCallStore, QueueLogEvent } from './store.ts'
+
+export interface CallFlowSettings {
+  app: string
+  greeting: string
+  mohClass: string
+  seatTech: string
+  /** Longest a greeting may hold a caller before queueing anyway, ms. */
+  greetingLimitMs: number
+}
+
+export interface CallFlowDeps {
+  rest: AriRest
+  live: LiveCallStore
+  records: CallRecords
+  waiting: QueueWaitingStore
+  directory: QueueDirectory
+  agents: AgentService
+  clock: Clock
+  log: Logger
+  metrics: HotlineMetrics
+  settings: CallFlowSettings
+  /** Asks the ACD to look for offers (coalesced; never blocks the caller's lane). */
+  requestDispatch: () => void
+}
+
+/** Timers that belong to one call; cleared when the call ends. */
+class CallScope {
+  private readonly timers = new Set<NodeJS.Timeout>()
+  after(ms: number, fn: () => void): void {
+    const t = setTimeout(() => { this.timers.delete(t); fn() }, ms)
+    t.unref()
+    this.timers.add(t)
+  }
+  dispose(): void {
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
+  }
+}
+
+export class CallFlow {
+  private readonly lanes = new Lanes()
+  private readonly scopes = new Map<string, CallScope>()
+  private readonly channelToCall = new Map<string, string>()
+
+  constructor(private readonly deps: CallFlowDeps) {}
+
+  private scope(callId: string): CallScope {
+    let s = this.scopes.get(callId)
+    if (!s) { s = new CallScope(); this.scopes.set(callId, s) }
+    return s
+  }
+
+  private logFor(call: Pick<LiveCall, 'callId'> & Partial<LiveCall>): Logger {
+    return this.deps.log.child({ callId: call.callId, agentId: call.agentId ?? undefined, queueId: call.queueId ?? undefined })
+  }
+
+  /** Entry point for every ARI event of the Stasis app. */
+  handle(event: AriEvent): Promise<void> {
+    switch (event.type) {
+      case 'StasisStart': {
+        const [entry, arg] = event.args
+        if (entry === STASIS_ENTRY.agentLeg && arg) return this.lanes.run(arg, () => this.onAgentAnswered(arg, event.channel))
+        if (entry === STASIS_ENTRY.inbound || entry === undefined) {
+          const callId = randomUUID()
+          this.channelToCall.set(event.channel.id, callId)
+          return this.lanes.run(callId, () => this.onInbound(callId, event.channel, arg ?? event.channel.dialplan?.exten ?? ''))
+        }
+        this.deps.log.warn({ args: event.args, channel: event.channel.name }, 'unknown Stasis entry; hanging up')
+        return this.ignoreGone(this.deps.rest.hangup(event.channel.id))
+      }
+      case 'StasisEnd':
+        return this.onChannelGone(event.channel.id, null)
+      case 'ChannelDestroyed':
+        return this.onChannelGone(event.channel.id, event.cause)
+      case 'PlaybackFinished': {
+        const m = /^greet-(.+)$/.exec(event.playback.id)
+        if (m) return this.lanes.run(m[1]!, () => this.onGreetingDone(m[1]!))
+        return Promise.resolve()
+      }
+      default:
+        return Promise.resolve()
+    }
+  }
+
+  private async callIdOf(channelId: string): Promise<string | null> {
+    return this.channelToCall.get(channelId) ?? (await this.deps.live.callIdForChannel(channelId))
+  }
+
+  private async onChannelGone(channelId: string, cause: number | null): Promise<void> {
+    const callId = await this.callIdOf(channelId)
+    if (!callId) return
+    await this.lanes.run(callId, async () => {
+      const call = await this.deps.live.get(callId)
+      if (!call || call.phase === 'ended') { this.channelToCall.delete(channelId); return }
+      if (channelId === call.callerChannelId) await this.onCallerGone(call)
+      else if (channelId === call.agentChannelId) await this.onAgentLegGone(call, cause)
+    })
+  }
+
+  private async onInbound(callId: string, channel: AriChannel, dialled: string): Promise<void> {
+    const now = this.deps.clock.now()
+    const line = await this.deps.directory.lineFor(dialled)
+    const call: LiveCall = {
+      callId, phase: 'greeting', callerChannelId: channel.id, callerNumber: channel.caller.number || 'anonymous',
+      dialledNumber: dialled, lineNumber: line?.number ?? null, queueId: line?.queueId ?? null, priority: 0,
+      arrivedAt: now, queuedAt: null, agentId: null, seat: null, agentChannelId: null, offeredAt: null, answeredAt: null,
+      offerAttempts: 0, bridgeId: null, recordingName: null
+    }
+    const log = this.logFor(call)
+    log.info({ dialled, line: call.lineNumber, channelId: channel.id }, 'call arrived')
+    await this.deps.live.save(call)
+    await this.deps.records.arrived(call)
+    if (!line) {
+      log.error({ dialled }, 'no line configured for this number and no main line; hanging up')
+      await this.ignoreGone(this.deps.rest.hangup(channel.id, 'congestion'))
+      return this.finish(call, 'failed', 'system', null)
+    }
+    try {
+      await this.deps.rest.answer(channel.id)
+      await this.deps.rest.setVariable(channel.id, CHANNEL_VAR_CALL_ID, callId)
+      const greeting = line.greeting ?? this.deps.settings.greeting
+      if (greeting) {
+        await this.deps.rest.play(channel.id, greeting, `greet-${callId}`)
+        this.scope(callId).after(this.deps.settings.greetingLimitMs, () => { void this.lanes.run(callId, () => this.onGreetingDone(callId)) })
+        return
+      }
+    } catch (err) {
+      if (err instanceof AriNotFound) return // hung up already: StasisEnd will end the call
+      throw err
+    }
+    await this.enqueue(call)
+  }
+
+  private async onGreetingDone(callId: string): Promise<void> {
+    const call = await this.deps.live.get(callId)
+    if (!call || call.phase !== 'greeting') return
+    await this.enqueue(call)
+  }
+
+  /** Puts the caller in the queue's holding bridge with music and makes them routable. */
+  private async enqueue(call: LiveCall): Promise<void> {
+    const queueId = call.queueId!
+    const holdId = bridgeIds.queueHold(queueId)
+    try {
+      await this.deps.rest.createBridge(holdId, 'holding', holdId)
+      await this.deps.rest.addToBridge(holdId, [call.callerChannelId], { role: 'participant' })
+      await this.deps.rest.startBridgeMoh(holdId, this.deps.settings.mohClass).catch((err) => {
+        this.logFor(call).warn({ err: (err as Error).message }, 'music on hold did not start')
+      })
+    } catch (err) {
+      if (err instanceof AriNotFound) return
+      throw err
+    }
+    call.phase = 'queued'
+    call.queuedAt = this.deps.clock.now()
+    await this.deps.live.save(call)
+    await this.deps.waiting.add({ callId: call.callId, queueId, priority: call.priority, enteredAt: call.queuedAt, skills: [] })
+    await this.deps.records.queued(call)
+    this.deps.metrics.callsEntered.inc({ queue: queueId })
+    this.logFor(call).info('call queued')
+    this.deps.requestDispatch()
+  }
+
+  /**
+   * Rings the agent's seat for a caller the ACD has claimed from the queue. Returns false when
+   * the call can no longer be offered (the ACD then releases the agent).
+   */
+  offer(entry: QueueEntry, agent: AgentLive, ringTimeoutSeconds: number): Promise<boolean> {
+    return this.lanes.run(entry.callId, async () => {
+      const call = await this.deps.live.get(entry.callId)
+      if (!call || call.phase !== 'queued' || !agent.seat) return false
+      const agentChannelId = randomUUID()
+      call.phase = 'offered'
+      call.agentId = agent.agentId
+      call.seat = agent.seat
+      call.agentChannelId = agentChannelId
+      call.offeredAt = this.deps.clock.now()
+      call.offerAttempts += 1
+      this.channelToCall.set(agentChannelId, call.callId)
+      await this.deps.live.save(call)
+      await this.deps.records.offered(call)
+      const log = this.logFor(call)
+      log.info({ seat: agent.seat, waitMs: call.offeredAt - (call.queuedAt ?? call.offeredAt) }, 'call offered')
+      try {
+        await this.deps.rest.originate({
+          channelId: agentChannelId,
+          endpoint: `${this.deps.settings.seatTech}/${agent.seat}`,
+          app: this.deps.settings.app,
+          appArgs: `${STASIS_ENTRY.agentLeg},${call.callId}`,
+          callerId: `"${call.callerNumber}" <${call.callerNumber}>`,
+          timeoutSeconds: ringTimeoutSeconds,
+          originator: call.callerChannelId,
+          variables: { [CHANNEL_VAR_CALL_ID]: call.callId }
+        })
+      } catch (err) {
+        log.warn({ err: (err as Error).message, seat: agent.seat }, 'could not ring the seat')
+        await this.offerFailed(call, 'offer-rejected', { reason: 'originate-failed' })
+        return true
+      }
+      // Asterisk ends the ring at the timeout itself; this guard covers a lost event.
+      this.scope(call.callId).after((ringTimeoutSeconds + 5) * 1000, () => {
+        void this.lanes.run(call.callId, async () => {
+          const now = await this.deps.live.get(call.callId)
+          if (now?.phase === 'offered' && now.agentChannelId === agentChannelId) {
+            await this.ignoreGone(this.deps.rest.hangup(agentChannelId, 'no_answer'))
+            await this.offerFailed(now, 'ring-no-answer', { reason: 'guard-timeout' })
+          }
+        })
+      })
+      return true
+    })
+  }
+
+  private async onAgentAnswered(callId: string, agentChannel: AriChannel): Promise<void> {
+    const call = await this.deps.live.get(callId)
+    if (!call || call.phase !== 'offered' || call.agentChannelId !== agentChannel.id) {
+      // The caller left (or the offer moved on) while the seat was ringing.
+      this.deps.log.info({ callId, channelId: agentChannel.id }, 'agent answered a call that is no longer offered; hanging up the seat')
+      await this.ignoreGone(this.deps.rest.hangup(agentChannel.id))
+      return
+    }
+    const log = this.logFor(call)
+    const bridgeId = bridgeIds.call(callId)
+    const recordingName = recordingNameFor(callId)
+    try {
+      await this.deps.rest.createBridge(bridgeId, 'mixing', bridgeId)
+      await this.ignoreGone(this.deps.rest.removeFromBridge(bridgeIds.queueHold(call.queueId!), [call.callerChannelId]))
+      await this.deps.rest.addToBridge(bridgeId, [call.callerChannelId, agentChannel.id])
+    } catch (err) {
+      if (!(err instanceof AriNotFound)) throw err
+      // One side vanished mid-bridge; its StasisEnd (queued behind this lane) ends the call.
+      log.info('a leg hung up while bridging')
+      return
+    }
+    call.phase = 'talking'
+    call.answeredAt = this.deps.clock.now()
+    call.bridgeId = bridgeId
+    try {
+      await this.deps.rest.recordBridge(bridgeId, recordingName, 'wav')
+      call.recordingName = recordingName
+    } catch (err) {
+      // A call without a recording is still a call: connect it and say so loudly.
+      log.error({ err: (err as Error).message }, 'recording did not start')
+    }
+    await this.deps.live.save(call)
+    await this.deps.records.answered(call)
+    const agent = await this.deps.agents.tryApply(call.agentId!, { type: 'offer-answered', callId }, 'system')
+    if (!agent.ok) log.warn({ rejection: agent.rejection }, 'agent state did not follow the answer')
+    this.deps.metrics.callsAnswered.inc({ queue: call.queueId ?? '' })
+    this.deps.metrics.answerDelay.observe({ queue: call.queueId ?? '' }, (call.answeredAt - (call.queuedAt ?? call.answeredAt)) / 1000)
+    log.info({ waitMs: call.answeredAt - (call.queuedAt ?? call.answeredAt), recordingName: call.recordingName }, 'call answered')
+  }
+
+  private async onCallerGone(call: LiveCall): Promise<void> {
+    const log = this.logFor(call)
+    switch (call.phase) {
+      case 'greeting':
+        log.info('caller hung up during the greeting')
+        return this.finish(call, 'abandoned', 'caller', null)
+      case 'queued':
+        await this.deps.waiting.remove(call.queueId!, call.callId)
+        this.deps.metrics.callsAbandoned.inc({ queue: call.queueId ?? '' })
+        log.info({ waitMs: this.deps.clock.now() - (call.queuedAt ?? call.arrivedAt) }, 'caller abandoned while waiting')
+        return this.finish(call, 'abandoned', 'caller', 'abandoned')
+      case 'offered': {
+        const agentChannelId = call.agentChannelId
+        if (agentChannelId) await this.ignoreGone(this.deps.rest.hangup(agentChannelId))
+        const released = await this.deps.agents.tryApply(call.agentId!, { type: 'offer-withdrawn', callId: call.callId }, 'system')
+        if (!released.ok) log.warn({ rejection: released.rejection }, 'agent was not in the offered state')
+        this.deps.metrics.callsAbandoned.inc({ queue: call.queueId ?? '' })
+        log.info('caller abandoned while the seat was ringing')
+        return this.finish(call, 'abandoned', 'caller', 'abandoned')
+      }
+      case 'talking':
+        return this.endConversation(call, 'caller')
+      case 'ended':
+        return
+    }
+  }
+
+  private async onAgentLegGone(call: LiveCall, cause: number | null): Promise<void> {
+    if (call.phase === 'offered') {
+      const rejected = cause === HANGUP_CAUSE.userBusy || cause === HANGUP_CAUSE.callRejected
+      return this.offerFailed(call, rejected ? 'offer-rejected' : 'ring-no-answer', { cause })
+    }
+    if (call.phase === 'talking') return this.endConversation(call, 'agent')
+  }
+
+  /**
+   * Ring-no-answer or rejection: the agent goes to not ready (missed call) and the caller goes
+   * back to the queue with their original place (priority and arrival time are kept).
+   */
+  private async offerFailed(call: LiveCall, event: Extract<QueueLogEvent, 'ring-no-answer' | 'offer-rejected'>, detail: Record<string, unknown>): Promise<void> {
+    const agentId = call.agentId!
+    const log = this.logFor(call)
+    if (call.agentChannelId) { this.channelToCall.delete(call.agentChannelId); await this.deps.live.forgetChannel(call.agentChannelId) }
+    await this.deps.records.log(call, event, this.deps.clock.now(), { ...detail, seat: call.seat }, agentId)
+    const missed = await this.deps.agents.tryApply(agentId, { type: 'offer-missed', callId: call.callId }, 'system')
+    if (!missed.ok) log.warn({ rejection: missed.rejection }, 'agent was not in the offered state')
+    log.info({ event, ...detail }, 'offer failed; caller back to the head of the queue')
+    call.phase = 'queued'
+    call.agentId = null
+    call.seat = null
+    call.agentChannelId = null
+    await this.deps.live.save(call)
+    await this.deps.waiting.add({ callId: call.callId, queueId: call.queueId!, priority: call.priority, enteredAt: call.queuedAt ?? call.arrivedAt, skills: [] })
+    this.deps.requestDispatch()
+  }
+
+  private async endConversation(call: LiveCall, endedBy: EndedBy): Promise<void> {
+    const log = this.logFor(call)
+    const other = endedBy === 'caller' ? call.agentChannelId : call.callerChannelId
+    if (other) await this.ignoreGone(this.deps.rest.hangup(other))
+    if (call.recordingName) await this.ignoreGone(this.deps.rest.stopRecording(call.recordingName))
+    if (call.bridgeId) await this.ignoreGone(this.deps.rest.destroyBridge(call.bridgeId))
+    const queue = call.queueId ? await this.deps.directory.queue(call.queueId) : undefined
+    const wrapUpSeconds = queue?.wrapUpSeconds ?? 0
+    const ended = await this.deps.agents.tryApply(call.agentId!, { type: 'call-ended', callId: call.callId, wrapUpSeconds }, 'system')
+    if (!ended.ok) log.warn({ rejection: ended.rejection }, 'agent state did not follow the hangup')
+    log.info({ endedBy, talkMs: this.deps.clock.now() - (call.answeredAt ?? this.deps.clock.now()) }, 'call ended')
+    await this.finish(call, 'answered', endedBy, 'completed')
+  }
+
+  private async finish(call: LiveCall, outcome: CallOutcome, endedBy: EndedBy, logEvent: QueueLogEvent | null): Promise<void> {
+    this.scopes.get(call.callId)?.dispose()
+    this.scopes.delete(call.callId)
+    call.phase = 'ended'
+    await this.deps.records.ended(call, this.deps.clock.now(), outcome, endedBy, logEvent)
+    await this.deps.live.remove(call)
+    this.channelToCall.delete(call.callerChannelId)
+    if (call.agentChannelId) this.channelToCall.delete(call.agentChannelId)
+  }
+
+  private async ignoreGone(p: Promise<unknown>): Promise<void> {
+    try { await p } catch (err) { if (!(err instanceof AriNotFound)) throw err }
+  }
+
+  /**
+   * After a (re)connect: Asterisk is the truth for channels, Redis for our calls. Calls whose
+   * caller channel is gone were lost with the PBX and are logged as such; offers whose seat
+   * channel is gone go back to the queue; waiting callers get their queue entry back.
+   */
+  async reconcile(): Promise<{ kept: number; lost: number }> {
+    const present = new Set((await this.deps.rest.listChannels()).map((c) => c.id))
+    let kept = 0
+    let lost = 0
+    for (const snapshot of await this.deps.live.list()) {
+      await this.lanes.run(snapshot.callId, async () => {
+        const call = await this.deps.live.get(snapshot.callId)
+        if (!call || call.phase === 'ended') return
+        this.channelToCall.set(call.callerChannelId, call.callId)
+        if (call.agentChannelId) this.channelToCall.set(call.agentChannelId, call.callId)
+        const log = this.logFor(call)
+        if (!present.has(call.callerChannelId)) {
+          lost += 1
+          log.warn({ phase: call.phase }, 'caller channel no longer exists on the PBX; call lost')
+          if (call.phase === 'queued' && call.queueId) await this.deps.waiting.remove(call.queueId, call.callId)
+          if (call.agentChannelId && present.has(call.agentChannelId)) await this.ignoreGone(this.deps.rest.hangup(call.agentChannelId))
+          if (call.agentId && (call.phase === 'talking' || call.phase === 'offered')) {
+            const event = call.phase === 'talking'
+              ? { type: 'call-ended' as const, callId: call.callId, wrapUpSeconds: 0 }
+              : { type: 'offer-withdrawn' as const, callId: call.callId }
+            await this.deps.agents.tryApply(call.agentId, event, 'system')
+          }
+          return this.finish(call, call.phase === 'talking' ? 'answered' : 'pbx-lost', 'system', 'pbx-lost')
+        }
+        kept += 1
+        if (call.phase === 'offered' && (!call.agentChannelId || !present.has(call.agentChannelId))) {
+          return this.offerFailed(call, 'ring-no-answer', { reason: 'seat channel gone after restart' })
+        }
+        if (call.phase === 'talking' && (!call.agentChannelId || !present.has(call.agentChannelId))) {
+          return this.endConversation(call, 'agent')
+        }
+        if (call.phase === 'queued' && call.queueId && !(await this.deps.waiting.get(call.callId))) {
+          await this.deps.waiting.add({ callId: call.callId, queueId: call.queueId, priority: call.priority, enteredAt: call.queuedAt ?? call.arrivedAt, skills: [] })
+        }
+        if (call.phase === 'greeting') return this.enqueue(call)
+      })
+    }
+    this.deps.requestDispatch()
+    return { kept, lost }
+  }
+
+  /** Resolves when every call lane has drained. */
+  async idle(): Promise<void> {
+    await this.lanes.idle()
+    for (const s of this.scopes.values()) s.dispose()
+  }
+}

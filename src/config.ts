@@ -1,0 +1,85 @@
+/**
+ * Process configuration, read once from the environment and validated before anything starts.
+ * Every problem is reported at once, each with the variable's name, so an operator fixes a
+ * deployment in one pass instead of one restart per mistake.
+ */
+import { Type, type Static } from 'typebox'
+import { Ajv } from 'ajv'
+
+const Port = Type.Integer({ minimum: 1, maximum: 65535 })
+
+export const ConfigSchema = Type.Object({
+  HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
+  PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
+  LOG_LEVEL: Type.Unsafe<'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'>(
+    { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' }
+  ),
+  DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://' }),
+  REDIS_URL: Type.String({ pattern: '^rediss?://' }),
+  HOTLINE_ARI_URL: Type.String({ pattern: '^https?://' }),
+  HOTLINE_ARI_USER: Type.String({ minLength: 1 }),
+  HOTLINE_ARI_PASSWORD: Type.String({ minLength: 1 }),
+  /** Stasis application name: every call enters Stasis(<app>,inbound,<dialled number>). */
+  HOTLINE_ARI_APP: Type.String({ default: 'hotline', pattern: '^[A-Za-z0-9_-]+$' }),
+  HOTLINE_AMI_HOST: Type.String({ default: '127.0.0.1' }),
+  HOTLINE_AMI_PORT: Type.Integer({ default: 5038, minimum: 1, maximum: 65535 }),
+  HOTLINE_AMI_USER: Type.Optional(Type.String({ minLength: 1 })),
+  HOTLINE_AMI_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
+  /** Signs the API's bearer tokens. At least 32 characters: a short HMAC key is guessable. */
+  HOTLINE_JWT_SECRET: Type.String({ minLength: 32 }),
+  /** Derives each seat's SIP password (HMAC-SHA256 of the seat id); must match the PBX config. */
+  HOTLINE_SEAT_SECRET: Type.String({ minLength: 16 }),
+  /** Creates the first administrator when the user table is empty; ignored afterwards. */
+  HOTLINE_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
+  /** PJSIP technology prefix used to ring a seat, e.g. PJSIP/1001. */
+  HOTLINE_SEAT_TECH: Type.String({ default: 'PJSIP' }),
+  /** Seconds an offer rings at a seat before it counts as ring-no-answer. */
+  HOTLINE_RING_TIMEOUT_S: Type.Integer({ default: 15, minimum: 3, maximum: 120 }),
+  /** Default wrap-up (话后整理) seconds when a queue does not set its own. */
+  HOTLINE_WRAP_UP_S: Type.Integer({ default: 10, minimum: 0, maximum: 3600 }),
+  /** Greeting played before queueing (sound name as Asterisk knows it); empty for none. */
+  HOTLINE_GREETING: Type.String({ default: 'sound:hotline/greeting' }),
+  HOTLINE_MOH_CLASS: Type.String({ default: 'default' }),
+  HOTLINE_TIMEZONE: Type.String({ default: 'Asia/Shanghai' }),
+  HOTLINE_TOKEN_TTL_S: Type.Integer({ default: 43200, minimum: 60 })
+})
+
+export type Config = Readonly<Static<typeof ConfigSchema>>
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, removeAdditional: true })
+const validate = ajv.compile(ConfigSchema)
+
+/** Names whose values must never be printed. */
+export const SECRET_KEYS = ['HOTLINE_ARI_PASSWORD', 'HOTLINE_AMI_PASSWORD', 'HOTLINE_JWT_SECRET', 'HOTLINE_SEAT_SECRET', 'HOTLINE_ADMIN_PASSWORD'] as const
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const data: Record<string, unknown> = {}
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const value = env[key]
+    if (value !== undefined && value !== '') data[key] = value
+  }
+  if (!validate(data)) {
+    const problems = (validate.errors ?? []).map((e) => {
+      if (e.keyword === 'required') return `${String(e.params.missingProperty)} is required but not set`
+      const name = e.instancePath.replace(/^\//, '')
+      return `${name} ${e.message ?? 'is invalid'}`
+    })
+    throw new ConfigError([...new Set(problems)])
+  }
+  return Object.freeze(data as Static<typeof ConfigSchema>)
+}
+
+export function redactedConfig(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...config }
+  for (const key of SECRET_KEYS) if (out[key] !== undefined) out[key] = '***'
+  out.DATABASE_URL = String(config.DATABASE_URL).replace(/:\/\/([^:@/]+):[^@/]*@/, '://$1:***@')
+  out.REDIS_URL = String(config.REDIS_URL).replace(/:\/\/([^:@/]*):[^@/]*@/, '://$1:***@')
+  return out
+}

@@ -1,0 +1,66 @@
+/**
+ * Forward-only migrations from plain SQL files in migrations/ (NNN_name.sql). All pending files
+ * run in one transaction under an advisory lock, so two servers starting at once cannot apply
+ * the same file twice, and a failure leaves the schema as it was. An applied file that was
+ * edited afterwards is an error: the database would no longer match the repository.
+ */
+import { createHash } from 'node:crypto'
+import { readdir, readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Sql } from './sql.ts'
+
+export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations')
+
+/** Arbitrary constant naming our advisory lock ("hotline" in ASCII). */
+const LOCK_KEY = 0x686f746c696e65
+
+export interface MigrationFile { version: number; name: string; file: string; checksum: string; text: string }
+
+export class MigrationError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'MigrationError'
+  }
+}
+
+export async function readMigrations(dir = MIGRATIONS_DIR): Promise<MigrationFile[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort()
+  const out: MigrationFile[] = []
+  for (const file of files) {
+    const m = /^(\d+)_([a-z0-9_-]+)\.sql$/.exec(file)
+    if (!m) throw new MigrationError(`migration file name ${file} is not NNN_name.sql`)
+    const text = await readFile(path.join(dir, file), 'utf8')
+    out.push({ version: Number(m[1]), name: m[2]!, file, text, checksum: createHash('sha256').update(text).digest('hex') })
+  }
+  out.forEach((mig, i) => {
+    if (mig.version !== i + 1) throw new MigrationError(`migrations must be numbered 1, 2, 3… without gaps; ${mig.file} is number ${mig.version} at position ${i + 1}`)
+  })
+  return out
+}
+
+export async function migrate(sql: Sql, dir = MIGRATIONS_DIR): Promise<{ applied: string[] }> {
+  const migrations = await readMigrations(dir)
+  const applied: string[] = []
+  await sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${LOCK_KEY})`
+    await tx`create table if not exists schema_migrations (
+      version integer primary key, name text not null, checksum text not null, applied_at timestamptz not null default now())`
+    const done = await tx<{ version: number; name: string; checksum: string }[]>`select version, name, checksum from schema_migrations order by version`
+    for (const row of done) {
+      const file = migrations.find((m) => m.version === row.version)
+      if (!file) throw new MigrationError(`database has migration ${row.version} (${row.name}) that is not in ${dir}: is this an older release?`)
+      if (file.checksum !== row.checksum) throw new MigrationError(`migration ${file.file} was changed after it was applied (checksum differs); add a new migration instead`)
+    }
+    for (const mig of migrations.filter((m) => !done.some((d) => d.version === m.version))) {
+      try {
+        await tx.unsafe(mig.text)
+      } catch (cause) {
+        throw new MigrationError(`migration ${mig.file} failed: ${(cause as Error).message}`, { cause })
+      }
+      await tx`insert into schema_migrations (version, name, checksum) values (${mig.version}, ${mig.name}, ${mig.checksum})`
+      applied.push(mig.file)
+    }
+  })
+  return { applied }
+}

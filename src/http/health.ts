@@ -1,0 +1,36 @@
+/** Liveness, readiness (every dependency answers) and Prometheus metrics. */
+import type { FastifyPluginAsync } from 'fastify'
+import { Type } from 'typebox'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { HotlineMetrics } from './metrics.ts'
+
+export type Probe = () => Promise<void>
+
+export function healthRoutes(deps: { probes: Record<string, Probe>; metrics: HotlineMetrics }): FastifyPluginAsync {
+  return async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+    app.get('/health', { schema: { tags: ['operations'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' as const }))
+
+    const Checks = Type.Record(Type.String(), Type.Object({ ok: Type.Boolean(), error: Type.Optional(Type.String()) }))
+    app.get('/ready', {
+      schema: { tags: ['operations'], summary: 'Ready only when ARI, PostgreSQL and Redis all answer', response: { 200: Type.Object({ ready: Type.Boolean(), checks: Checks }), 503: Type.Object({ ready: Type.Boolean(), checks: Checks }) } }
+    }, async (_request, reply) => {
+      const entries = await Promise.all(Object.entries(deps.probes).map(async ([name, probe]) => {
+        try {
+          await Promise.race([probe(), new Promise((_, rej) => setTimeout(() => rej(new Error('timed out after 2 s')), 2000).unref())])
+          return [name, { ok: true }] as const
+        } catch (err) {
+          return [name, { ok: false, error: (err as Error).message }] as const
+        }
+      }))
+      const checks = Object.fromEntries(entries)
+      const ready = entries.every(([, c]) => c.ok)
+      return reply.code(ready ? 200 : 503).send({ ready, checks })
+    })
+
+    app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', produces: ['text/plain'] } }, async (_request, reply) => {
+      reply.header('content-type', deps.metrics.registry.contentType)
+      return deps.metrics.registry.metrics()
+    })
+  }
+}

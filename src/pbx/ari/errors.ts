@@ -1,0 +1,22 @@
+/** Failures talking to Asterisk, typed so callers decide by kind, never by message text. */
+export class AriError extends Error {
+  constructor(message: string, readonly status: number | null, readonly details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'AriError'
+  }
+}
+
+/** The channel or bridge is gone: the caller hung up between our decision and the command. */
+export class AriNotFound extends AriError {
+  override name = 'AriNotFound'
+}
+
+/** Wrong ARI user or password: retrying will not help. */
+export class AriAuthError extends AriError {
+  override name = 'AriAuthError'
+}
+
+/** Asterisk did not answer at all (down, restarting, wrong address). */
+export class AriUnreachable extends AriError {
+  override name = 'AriUnreachable'
+}

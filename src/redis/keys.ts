@@ -1,0 +1,19 @@
+/** Every Redis key the server uses, built here and nowhere else. */
+const P = 'hotline'
+
+export const keys = {
+  agent: (agentId: string) => `${P}:agent:${agentId}`,
+  /** Set of agent ids that are signed in (any state but signed-out). */
+  signedInAgents: () => `${P}:agents:signed-in`,
+  /** Seat → agent id, so one seat has at most one agent. */
+  seatOwner: (seat: string) => `${P}:seat:${seat}`,
+  /** Sorted set of waiting call ids, scored by priority then arrival. */
+  queueWaiting: (queueId: string) => `${P}:queue:${queueId}:waiting`,
+  queueEntry: (callId: string) => `${P}:queue-entry:${callId}`,
+  /** Set of queue ids that have (or had) waiting callers. */
+  activeQueues: () => `${P}:queues:active`,
+  call: (callId: string) => `${P}:call:${callId}`,
+  liveCalls: () => `${P}:calls:live`,
+  channelCall: (channelId: string) => `${P}:channel:${channelId}`,
+  lease: (name: string) => `${P}:lease:${name}`
+} as const
