@@ -29,9 +29,11 @@ import { Acd } from './queueing/service.ts'
 import { queueRoutes } from './queueing/routes.ts'
 import { QueueDirectory, QueueWaitingStore } from './queueing/store.ts'
 import { createRedis, type Redis } from './redis/client.ts'
+import { attachRealtime } from './realtime/server.ts'
 
 export interface Hotline {
   app: FastifyInstance
+  io: import('socket.io').Server
   config: Config
   sql: Sql
   redis: Redis
@@ -126,6 +128,8 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   await app.register(callRoutes({ records: callRecords, rest: ari.rest }))
   await app.register(queueRoutes({ directory, waiting, now: () => clock.now() }))
 
+  const realtime = attachRealtime({ app, redis, agents, commands, calls, waiting, directory, now: () => clock.now() })
+
   ari.on('event', (event) => {
     calls.handle(event).catch((err) => log.error({ err, type: event.type }, 'ARI event handling failed'))
   })
@@ -138,7 +142,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
 
   let closed = false
   return {
-    app, config, sql, redis, ari, agents, calls, acd, users,
+    app, io: realtime.io, config, sql, redis, ari, agents, calls, acd, users,
     async start(opts = {}) {
       if (config.HOTLINE_ADMIN_PASSWORD && (await users.bootstrapAdmin(config.HOTLINE_ADMIN_PASSWORD))) {
         log.info('created the first administrator (user id "admin")')
@@ -155,6 +159,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       await ari.stop()
       await calls.idle()
       await agents.close()
+      await realtime.close()
       await app.close()
       await sql.end({ timeout: 5 })
       redis.disconnect()

@@ -12,6 +12,7 @@
  * - Destroying a bridge ends its recording and finalises the file.
  */
 import { randomUUID } from 'node:crypto'
+import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
 import type { AgentLive } from '../agents/model.ts'
 import type { AgentService } from '../agents/service.ts'
@@ -64,12 +65,23 @@ class CallScope {
   }
 }
 
-export class CallFlow {
+/** What the call flow tells the rest of the system (realtime panels, wallboard). */
+export interface CallFlowEvents {
+  offered: [LiveCall]
+  answered: [LiveCall]
+  ended: [LiveCall, CallOutcome, EndedBy]
+  /** The waiting list of a queue changed (caller joined, left, was offered or came back). */
+  'queue-changed': [string]
+}
+
+export class CallFlow extends EventEmitter<CallFlowEvents> {
   private readonly lanes = new Lanes()
   private readonly scopes = new Map<string, CallScope>()
   private readonly channelToCall = new Map<string, string>()
 
-  constructor(private readonly deps: CallFlowDeps) {}
+  constructor(private readonly deps: CallFlowDeps) {
+    super()
+  }
 
   private scope(callId: string): CallScope {
     let s = this.scopes.get(callId)
@@ -185,6 +197,7 @@ export class CallFlow {
     await this.deps.records.queued(call)
     this.deps.metrics.callsEntered.inc({ queue: queueId })
     this.logFor(call).info('call queued')
+    this.emit('queue-changed', queueId)
     this.deps.requestDispatch()
   }
 
@@ -208,6 +221,9 @@ export class CallFlow {
       await this.deps.records.offered(call)
       const log = this.logFor(call)
       log.info({ seat: agent.seat, waitMs: call.offeredAt - (call.queuedAt ?? call.offeredAt) }, 'call offered')
+      // The screen pop goes out before the seat rings, so the panel shows who is calling.
+      this.emit('offered', { ...call })
+      this.emit('queue-changed', call.queueId!)
       try {
         await this.deps.rest.originate({
           channelId: agentChannelId,
@@ -276,6 +292,7 @@ export class CallFlow {
     this.deps.metrics.callsAnswered.inc({ queue: call.queueId ?? '' })
     this.deps.metrics.answerDelay.observe({ queue: call.queueId ?? '' }, (call.answeredAt - (call.queuedAt ?? call.answeredAt)) / 1000)
     log.info({ waitMs: call.answeredAt - (call.queuedAt ?? call.answeredAt), recordingName: call.recordingName }, 'call answered')
+    this.emit('answered', { ...call })
   }
 
   private async onCallerGone(call: LiveCall): Promise<void> {
@@ -331,6 +348,7 @@ export class CallFlow {
     call.agentChannelId = null
     await this.deps.live.save(call)
     await this.deps.waiting.add({ callId: call.callId, queueId: call.queueId!, priority: call.priority, enteredAt: call.queuedAt ?? call.arrivedAt, skills: [] })
+    this.emit('queue-changed', call.queueId!)
     this.deps.requestDispatch()
   }
 
@@ -354,6 +372,8 @@ export class CallFlow {
     call.phase = 'ended'
     await this.deps.records.ended(call, this.deps.clock.now(), outcome, endedBy, logEvent)
     await this.deps.live.remove(call)
+    this.emit('ended', { ...call }, outcome, endedBy)
+    if (call.queueId && (outcome === 'abandoned' || outcome === 'pbx-lost')) this.emit('queue-changed', call.queueId)
     this.channelToCall.delete(call.callerChannelId)
     if (call.agentChannelId) this.channelToCall.delete(call.agentChannelId)
   }

@@ -9,35 +9,42 @@ import { AriAuthError, AriError, AriUnreachable } from '../pbx/ari/errors.ts'
 
 export interface ApiErrorBody { code: string; message: string; details?: Record<string, unknown> }
 
+/**
+ * Maps any error to what a client may see. Shared by the HTTP handler and Socket.IO acks so
+ * a command fails the same way whichever road it came by.
+ */
+export function describeError(error: FastifyError | Error): { status: number; body: ApiErrorBody; internal: boolean } {
+  const e = error as FastifyError
+  if (e.validation) {
+    const first = e.validation[0]
+    const field = first ? fieldOf(e.validationContext ?? 'request', first.instancePath, first.params as Record<string, unknown>) : 'request'
+    return {
+      status: 400, internal: false,
+      body: { code: 'HOTLINE_BAD_REQUEST', message: `${field}: ${first?.message ?? 'is invalid'}`, details: { field, errors: e.validation.map((v) => ({ path: v.instancePath, message: v.message })) } }
+    }
+  }
+  if (error instanceof AgentRejected) {
+    const unknownReason = error.rejection.code === 'UNKNOWN_REASON'
+    return {
+      status: unknownReason ? 400 : 409, internal: false,
+      body: { code: unknownReason ? 'HOTLINE_AGENTS_UNKNOWN_REASON' : 'HOTLINE_AGENTS_INVALID_TRANSITION', message: error.message, details: { agentId: error.agentId, from: error.rejection.from, event: error.rejection.event } }
+    }
+  }
+  if (error instanceof AriUnreachable || error instanceof AriAuthError) {
+    return { status: 503, internal: true, body: { code: 'HOTLINE_PBX_UNAVAILABLE', message: 'the PBX (Asterisk ARI) is not reachable', details: error.details } }
+  }
+  const status = e.statusCode ?? 500
+  if (status >= 500 || error instanceof AriError) {
+    return { status: status >= 500 ? status : 500, internal: true, body: { code: 'HOTLINE_INTERNAL', message: 'Internal Server Error' } }
+  }
+  return { status, internal: false, body: { code: e.code ?? 'HOTLINE_ERROR', message: error.message } }
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error.validation) {
-      const first = error.validation[0]
-      const field = first ? fieldOf(error.validationContext ?? 'request', first.instancePath, first.params as Record<string, unknown>) : 'request'
-      return reply.code(400).send({
-        code: 'HOTLINE_BAD_REQUEST',
-        message: `${field}: ${first?.message ?? 'is invalid'}`,
-        details: { field, errors: error.validation.map((v) => ({ path: v.instancePath, message: v.message })) }
-      } satisfies ApiErrorBody)
-    }
-    if (error instanceof AgentRejected) {
-      const status = error.rejection.code === 'UNKNOWN_REASON' ? 400 : 409
-      return reply.code(status).send({
-        code: error.rejection.code === 'UNKNOWN_REASON' ? 'HOTLINE_AGENTS_UNKNOWN_REASON' : 'HOTLINE_AGENTS_INVALID_TRANSITION',
-        message: error.message,
-        details: { agentId: error.agentId, from: error.rejection.from, event: error.rejection.event }
-      } satisfies ApiErrorBody)
-    }
-    if (error instanceof AriUnreachable || error instanceof AriAuthError) {
-      request.log.error({ err: error }, 'PBX unavailable')
-      return reply.code(503).send({ code: 'HOTLINE_PBX_UNAVAILABLE', message: 'the PBX (Asterisk ARI) is not reachable', details: error.details } satisfies ApiErrorBody)
-    }
-    const status = error.statusCode ?? 500
-    if (status >= 500 || error instanceof AriError) {
-      request.log.error({ err: error, url: request.url, method: request.method, params: request.params }, 'request failed')
-      return reply.code(status >= 500 ? status : 500).send({ code: 'HOTLINE_INTERNAL', message: 'Internal Server Error' } satisfies ApiErrorBody)
-    }
-    return reply.code(status).send({ code: error.code ?? 'HOTLINE_ERROR', message: error.message } satisfies ApiErrorBody)
+    const { status, body, internal } = describeError(error)
+    if (internal) request.log.error({ err: error, url: request.url, method: request.method, params: request.params }, 'request failed')
+    return reply.code(status).send(body)
   })
 
   app.setNotFoundHandler((request, reply) => {

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `npm test`: the whole suite on real parts. Installs what is missing, starts PostgreSQL,
+# Redis and Asterisk for this checkout, runs the unit tests (in parallel) and the integration
+# tests (one file at a time: they share one PBX), stops the services it started, and prints
+# a closing "N passed, N failed" line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+t0=$(date +%s)
+[ -d node_modules/.bin ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund || exit 1
+bash scripts/setup.sh || { echo "setup failed"; exit 1; }
+started_here=0
+if ! bash scripts/services.sh status >/dev/null 2>&1; then started_here=1; fi
+bash scripts/services.sh start || { echo "services failed to start"; exit 1; }
+cleanup() { [ "$started_here" = 1 ] && bash scripts/services.sh stop >/dev/null 2>&1; }
+trap cleanup EXIT
+echo "set-up took $(( $(date +%s) - t0 )) s"
+mkdir -p test-artifacts
+npx tsc --noEmit || { echo "0 passed, 1 failed: type check"; exit 1; }
+npx eslint src test bench || { echo "0 passed, 1 failed: lint"; exit 1; }
+
+summary() { # count assertions (leaf test points: subtest and file lines end with "# time=")
+  grep -E '^\s*(not )?ok [0-9]+' "$1" | grep -vE '# time=[0-9.]+m?s$' | awk '/^\s*ok/{p++} /^\s*not ok/{f++} END{printf "%d %d\n", p+0, f+0}'
+}
+rc=0
+npx tap --reporter=tap --jobs=2 "${@:-test/unit}" > test-artifacts/unit.tap 2>&1 || rc=1
+cat test-artifacts/unit.tap | grep -E '^(not )?ok|^# ' | tail -40
+if [ $# -eq 0 ]; then
+  npx tap --reporter=tap --jobs=1 test/integration > test-artifacts/integration.tap 2>&1 || rc=1
+  grep -E '^(not )?ok|^# |^    not ok' test-artifacts/integration.tap | tail -60
+fi
+read -r up uf < <(summary test-artifacts/unit.tap)
+ip=0; if_=0
+[ -f test-artifacts/integration.tap ] && [ $# -eq 0 ] && read -r ip if_ < <(summary test-artifacts/integration.tap)
+echo "suite took $(( $(date +%s) - t0 )) s"
+echo "$((up + ip)) passed, $((uf + if_)) failed"
+exit $rc

@@ -1,0 +1,157 @@
+/**
+ * Socket.IO for the agent panel (/agent) and the supervisors' wallboard (/supervisor). Sockets
+ * are authenticated with the same bearer token as the REST API and joined to rooms from the
+ * verified claims, never from what the client asks. Several server nodes share rooms through
+ * the Redis streams adapter.
+ */
+import { createAdapter } from '@socket.io/redis-streams-adapter'
+import type { FastifyInstance } from 'fastify'
+import type { Redis } from 'ioredis'
+import { Server, type Namespace, type Socket } from 'socket.io'
+import { Ajv } from 'ajv'
+import type { AgentCommands } from '../agents/commands.ts'
+import type { AgentLive } from '../agents/model.ts'
+import { presentAgent } from '../agents/routes.ts'
+import { ExtendBody, NotReadyBody, SignInBody } from '../agents/schemas.ts'
+import type { AgentService } from '../agents/service.ts'
+import type { TokenClaims } from '../auth/plugin.ts'
+import type { CallFlow } from '../calls/service.ts'
+import type { LiveCall } from '../calls/model.ts'
+import { describeError } from '../http/errors.ts'
+import type { QueueWaitingStore, QueueDirectory } from '../queueing/store.ts'
+import type { Ack, AgentClientToServer, AgentServerToClient, CallOfferView, SupervisorClientToServer, SupervisorServerToClient } from './contract.ts'
+
+const ajv = new Ajv({ allErrors: false })
+const validators = { signIn: ajv.compile(SignInBody), notReady: ajv.compile(NotReadyBody), extend: ajv.compile(ExtendBody) }
+
+type AgentSocket = Socket<AgentClientToServer, AgentServerToClient, Record<string, never>, { user: TokenClaims }>
+
+export const rooms = {
+  agent: (agentId: string) => `agent:${agentId}`,
+  supervisors: 'supervisors'
+} as const
+
+function fail<T>(err: unknown): Ack<T> {
+  const { body } = describeError(err as Error)
+  return { ok: false, error: body }
+}
+
+function badInput<T>(what: string, errors: { instancePath: string; message?: string; params: Record<string, unknown> }[] | null | undefined): Ack<T> {
+  const e = errors?.[0]
+  const field = e ? [what, e.instancePath.replace(/^\//, ''), e.params.missingProperty ?? e.params.additionalProperty].filter(Boolean).join('.') : what
+  return { ok: false, error: { code: 'HOTLINE_BAD_REQUEST', message: `${field}: ${e?.message ?? 'is invalid'}`, details: { field } } }
+}
+
+export interface RealtimeDeps {
+  app: FastifyInstance
+  redis: Redis
+  agents: AgentService
+  commands: AgentCommands
+  calls: CallFlow
+  waiting: QueueWaitingStore
+  directory: QueueDirectory
+  now: () => number
+}
+
+export function attachRealtime(deps: RealtimeDeps): { io: Server; close(): Promise<void> } {
+  const adapterRedis = deps.redis.duplicate()
+  const io = new Server(deps.app.server, {
+    path: '/socket.io',
+    serveClient: false,
+    adapter: createAdapter(adapterRedis),
+    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000 }
+  })
+
+  const authenticate = (roles: readonly string[]) => (socket: Socket, next: (err?: Error) => void) => {
+    const token = (socket.handshake.auth as { token?: unknown }).token
+    if (typeof token !== 'string') return next(new Error('HOTLINE_AUTH_UNAUTHORIZED: a bearer token is required in auth.token'))
+    try {
+      const user = deps.app.jwt.verify<TokenClaims>(token)
+      if (!roles.includes(user.role)) return next(new Error(`HOTLINE_AUTH_FORBIDDEN: role '${user.role}' may not join this namespace`))
+      socket.data.user = user
+      next()
+    } catch {
+      next(new Error('HOTLINE_AUTH_UNAUTHORIZED: invalid or expired token'))
+    }
+  }
+
+  const agentNs: Namespace<AgentClientToServer, AgentServerToClient> = io.of('/agent')
+  agentNs.use(authenticate(['agent']))
+  agentNs.on('connection', (socket: AgentSocket) => {
+    const agentId = socket.data.user.sub
+    void socket.join(rooms.agent(agentId))
+    const run = async (work: () => Promise<AgentLive>, ack: unknown) => {
+      if (typeof ack !== 'function') return // a command without an ack cannot be answered
+      try { ack({ ok: true, data: presentAgent(await work()) }) } catch (err) { ack(fail(err)) }
+    }
+    socket.on('agent:get-state', (ack) => run(() => deps.commands.state(agentId), ack))
+    socket.on('agent:sign-in', (body, ack) => {
+      if (!validators.signIn(body)) return typeof ack === 'function' && ack(badInput('body', validators.signIn.errors as never))
+      return run(() => deps.commands.signIn(agentId, body.seat, agentId), ack)
+    })
+    socket.on('agent:set-ready', (ack) => run(() => deps.commands.setReady(agentId, agentId), ack))
+    socket.on('agent:set-not-ready', (body, ack) => {
+      if (!validators.notReady(body)) return typeof ack === 'function' && ack(badInput('body', validators.notReady.errors as never))
+      return run(() => deps.commands.setNotReady(agentId, body.reason, agentId), ack)
+    })
+    socket.on('agent:extend-wrap-up', (body, ack) => {
+      if (!validators.extend(body)) return typeof ack === 'function' && ack(badInput('body', validators.extend.errors as never))
+      return run(() => deps.commands.extendWrapUp(agentId, body.seconds, agentId), ack)
+    })
+    socket.on('agent:sign-out', (ack) => run(() => deps.commands.signOut(agentId, agentId), ack))
+  })
+
+  const supervisorNs: Namespace<SupervisorClientToServer, SupervisorServerToClient> = io.of('/supervisor')
+  supervisorNs.use(authenticate(['supervisor', 'admin']))
+  supervisorNs.on('connection', (socket) => {
+    void socket.join(rooms.supervisors)
+    socket.on('agents:snapshot', async (ack) => {
+      if (typeof ack !== 'function') return
+      try { ack({ ok: true, data: (await deps.agents.listSignedIn()).map(presentAgent) }) } catch (err) { ack(fail(err)) }
+    })
+  })
+
+  deps.agents.on('changed', ({ prev, next }) => {
+    if (prev.state === next.state && prev.reason === next.reason && prev.wrapUpUntil === next.wrapUpUntil && prev.pendingNotReady === next.pendingNotReady) return
+    const view = presentAgent(next)
+    agentNs.to(rooms.agent(next.agentId)).emit('agent:state-changed', view)
+    supervisorNs.to(rooms.supervisors).emit('agent:state-changed', view)
+  })
+
+  const offerView = async (call: LiveCall): Promise<CallOfferView> => {
+    const line = await deps.directory.lineFor(call.dialledNumber)
+    return {
+      callId: call.callId, callerNumber: call.callerNumber, dialledNumber: call.dialledNumber, lineNumber: call.lineNumber,
+      lineName: line?.number === call.lineNumber ? line.name : null, queueId: call.queueId,
+      waitSeconds: Math.round(((call.offeredAt ?? deps.now()) - (call.queuedAt ?? call.arrivedAt)) / 100) / 10,
+      offeredAt: new Date(call.offeredAt ?? deps.now()).toISOString(), kind: 'inbound'
+    }
+  }
+  deps.calls.on('offered', (call) => {
+    if (!call.agentId) return
+    void offerView(call).then((view) => agentNs.to(rooms.agent(call.agentId!)).emit('call:offered', view))
+  })
+  deps.calls.on('answered', (call) => {
+    if (call.agentId) agentNs.to(rooms.agent(call.agentId)).emit('call:answered', { callId: call.callId, answeredAt: new Date(call.answeredAt!).toISOString(), recordingName: call.recordingName })
+  })
+  deps.calls.on('ended', (call, outcome, endedBy) => {
+    if (call.agentId) agentNs.to(rooms.agent(call.agentId)).emit('call:ended', { callId: call.callId, outcome, endedBy })
+  })
+  deps.calls.on('queue-changed', (queueId) => {
+    void deps.waiting.waiting([queueId]).then((entries) => {
+      const now = deps.now()
+      const oldest = entries.reduce((min, e) => Math.min(min, e.enteredAt), now)
+      supervisorNs.to(rooms.supervisors).emit('queue:changed', { queueId, waiting: entries.length, longestWaitSeconds: (now - oldest) / 1000 })
+    })
+  })
+
+  return {
+    io,
+    async close() {
+      // Not io.close(): that would also close the HTTP server, which Fastify owns.
+      io.disconnectSockets(true)
+      io.engine.close()
+      adapterRedis.disconnect()
+    }
+  }
+}

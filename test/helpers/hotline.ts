@@ -1,0 +1,79 @@
+/** Starts a real Hotline (real ARI, PostgreSQL, Redis) for one test file, on a clean slate. */
+import type { Test } from 'tap'
+import { createHotline, type Hotline } from '../../src/app.ts'
+import { createSql } from '../../src/db/sql.ts'
+import { migrate } from '../../src/db/migrate.ts'
+import { testConfig } from './services.ts'
+import { AriRest } from '../../src/pbx/ari/rest.ts'
+
+export const ADMIN_PASSWORD = 'admin-test-password'
+
+/**
+ * Empties the call and agent records and the shared live state, and hangs up whatever an
+ * earlier test left on the PBX, so test files do not see each other's calls.
+ */
+export async function resetWorld(config = testConfig()): Promise<void> {
+  const sql = createSql(config.DATABASE_URL, { max: 1 })
+  try {
+    await migrate(sql)
+    await sql`truncate calls, queue_log, agent_state_log`
+    await sql`delete from users`
+    await sql`delete from lines where number <> '12345'`
+    await sql`delete from queues where id <> 'general'`
+    await sql`update queues set wrap_up_seconds = 2, ring_timeout_seconds = 15, strategy = 'longest-idle', required_skills = '{}' where id = 'general'`
+  } finally {
+    await sql.end({ timeout: 5 })
+  }
+  const { Redis } = await import('ioredis')
+  const redis = new Redis(config.REDIS_URL)
+  await redis.flushdb()
+  redis.disconnect()
+  const rest = new AriRest({ url: config.HOTLINE_ARI_URL, user: config.HOTLINE_ARI_USER, password: config.HOTLINE_ARI_PASSWORD })
+  for (const ch of await rest.listChannels()) await rest.hangup(ch.id).catch(() => {})
+  for (const br of await rest.listBridges()) await rest.destroyBridge(br.id).catch(() => {})
+}
+
+export async function startHotline(t: Test, overrides: Record<string, string> = {}, opts: { reset?: boolean } = {}): Promise<Hotline> {
+  const config = testConfig({ HOTLINE_ADMIN_PASSWORD: ADMIN_PASSWORD, ...overrides })
+  if (opts.reset !== false) await resetWorld(config)
+  const hotline = await createHotline(config)
+  t.teardown(() => hotline.close())
+  await hotline.start()
+  return hotline
+}
+
+export async function tokenFor(hotline: Hotline, username: string, password: string): Promise<string> {
+  const res = await hotline.app.inject({ method: 'POST', url: '/v1/auth/token', payload: { username, password } })
+  if (res.statusCode !== 200) throw new Error(`login of ${username} failed: ${res.statusCode} ${res.body}`)
+  return (res.json() as { token: string }).token
+}
+
+export async function createAgent(hotline: Hotline, adminToken: string, id: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const password = `${id}-password`
+  const res = await hotline.app.inject({
+    method: 'POST', url: '/v1/users', headers: { authorization: `Bearer ${adminToken}` },
+    payload: { id, displayName: `坐席${id}`, role: 'agent', password, ...extra }
+  })
+  if (res.statusCode !== 201) throw new Error(`creating agent ${id} failed: ${res.statusCode} ${res.body}`)
+  return tokenFor(hotline, id, password)
+}
+
+export async function agentCommand(hotline: Hotline, token: string, agentId: string, command: string, payload?: object) {
+  const res = await hotline.app.inject({ method: 'POST', url: `/v1/agents/${agentId}/${command}`, headers: { authorization: `Bearer ${token}` }, payload })
+  if (res.statusCode !== 200) throw new Error(`${command} for ${agentId} failed: ${res.statusCode} ${res.body}`)
+  return res.json() as { state: string; reason: string | null; seat: string | null }
+}
+
+/** Polls until `check` returns a value (not undefined/false), or fails after `ms`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false | null>, ms = 15000, every = 50): Promise<T> {
+  const end = Date.now() + ms
+  let last: unknown
+  while (Date.now() < end) {
+    try {
+      const v = await check()
+      if (v !== undefined && v !== false && v !== null) return v
+    } catch (err) { last = err }
+    await new Promise((r) => setTimeout(r, every))
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`)
+}

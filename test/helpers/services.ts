@@ -1,0 +1,31 @@
+/**
+ * The real services a test talks to: PostgreSQL, Redis and Asterisk started by
+ * scripts/services.sh (npm test starts them). A test never fakes them; when they are missing
+ * it fails loudly with what to run.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { loadConfig, type Config } from '../../src/config.ts'
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+export const STATE_DIR = process.env.HOTLINE_STATE_DIR ?? path.join(REPO, '.hotline')
+export const ARTIFACTS = path.join(REPO, 'test-artifacts')
+
+/** Environment of the running local services (services.env), overridden by the process env. */
+export function serviceEnv(): Record<string, string> {
+  const file = path.join(STATE_DIR, 'services.env')
+  if (!existsSync(file)) {
+    throw new Error(`test services are not running: ${file} is missing. Run the tests with 'npm test' (it starts PostgreSQL, Redis and Asterisk), or 'bash scripts/services.sh start' first.`)
+  }
+  const env: Record<string, string> = {}
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^(?:export\s+)?([A-Z0-9_]+)=(.*)$/.exec(line.trim())
+    if (m) env[m[1]!] = m[2]!.replace(/^['"]|['"]$/g, '')
+  }
+  return { ...env, ...Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(HOTLINE_|DATABASE_URL|REDIS_URL)/.test(k)) as [string, string][]) }
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ LOG_LEVEL: process.env.HOTLINE_TEST_LOG_LEVEL ?? 'warn', PORT: '0', ...serviceEnv(), ...overrides })
+}

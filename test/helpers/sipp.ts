@@ -1,0 +1,79 @@
+/**
+ * SIPp as a real SIP peer: the carrier that calls 12345 (from 127.0.0.2) and the agents' desk
+ * phones (on 127.0.0.1:50xx). Every run is bounded in calls (-m) and time (-timeout), and
+ * every process is ended by its own pid at teardown.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type { Test } from 'tap'
+import { REPO } from './services.ts'
+
+export const PBX_SIP = '127.0.0.1:5060'
+export const CARRIER_IP = '127.0.0.2'
+
+export function renderScenario(name: string, vars: Record<string, string | number>): string {
+  let xml = readFileSync(path.join(REPO, 'test/sipp', name), 'utf8')
+  xml = xml.replace(/\{\{([A-Z0-9_]+)\}\}/g, (_m, key: string) => {
+    if (!(key in vars)) throw new Error(`scenario ${name} needs {{${key}}}`)
+    return String(vars[key])
+  })
+  const dir = mkdtempSync(path.join(tmpdir(), 'hotline-sipp-'))
+  const file = path.join(dir, name)
+  writeFileSync(file, xml)
+  return file
+}
+
+export interface SippRun { code: number | null; stdout: string; stderr: string; pid: number }
+
+export interface SippProcess { pid: number; done: Promise<SippRun>; child: ChildProcess; stop(): void }
+
+export function startSipp(args: string[], timeoutS: number): SippProcess {
+  const child = spawn('sipp', [...args, '-nostdin', '-timeout', `${timeoutS}s`, '-timeout_error'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d) => { stdout = (stdout + d).slice(-20000) })
+  child.stderr!.on('data', (d) => { stderr = (stderr + d).slice(-20000) })
+  const done = new Promise<SippRun>((resolve, reject) => {
+    child.on('error', (err) => reject(new Error(`sipp could not start (is sip-tester installed?): ${err.message}`)))
+    child.on('exit', (code) => resolve({ code, stdout, stderr, pid: child.pid! }))
+  })
+  return {
+    pid: child.pid!, done, child,
+    stop() { if (child.exitCode === null && child.pid) { try { process.kill(child.pid, 'SIGTERM') } catch { /* gone */ } } }
+  }
+}
+
+/** Writes a SIPp injection CSV (SEQUENTIAL, one row per call). */
+export function injectionFile(rows: string[][]): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hotline-sipp-csv-'))
+  const file = path.join(dir, 'rows.csv')
+  writeFileSync(file, ['SEQUENTIAL', ...rows.map((r) => r.join(';') + ';')].join('\n') + '\n')
+  return file
+}
+
+/** Registers seats (digest auth) with their contacts at host:port, and waits for every 200. */
+export async function registerSeats(seats: { seat: string; password: string }[], contactPort: number, expires = 600): Promise<void> {
+  const scenario = renderScenario('uac-seat-register.xml', { CONTACT_HOST_PORT: `127.0.0.1:${contactPort}`, EXPIRES: expires })
+  const csv = injectionFile(seats.map((s) => [s.seat, s.password]))
+  const run = startSipp([PBX_SIP, '-sf', scenario, '-inf', csv, '-i', '127.0.0.1', '-p', String(contactPort + 1000), '-m', String(seats.length), '-l', '1', '-r', '50'], 15)
+  const result = await run.done
+  if (result.code !== 0) throw new Error(`seat registration failed (sipp exit ${result.code}): ${result.stderr.slice(-800)} ${result.stdout.slice(-800)}`)
+}
+
+/** An agent desk phone (UAS) that answers calls on 127.0.0.1:port; stopped at teardown. */
+export function startAgentPhone(t: Test, scenario: string, port: number, vars: Record<string, string | number>, maxCalls = 50, timeoutS = 120): SippProcess {
+  const file = renderScenario(scenario, vars)
+  const phone = startSipp(['-sf', file, '-i', '127.0.0.1', '-p', String(port), '-mi', '127.0.0.1', '-m', String(maxCalls), '-trace_err', '-error_file', path.join(path.dirname(file), 'errors.log')], timeoutS)
+  t.teardown(() => phone.stop())
+  return phone
+}
+
+/** Citizens calling a number through the carrier (127.0.0.2:5080). */
+export function callFromCarrier(scenario: string, dialled: string, callers: string[], vars: Record<string, string | number>, opts: { rate?: number; timeoutS?: number; port?: number } = {}): SippProcess {
+  const file = renderScenario(scenario, vars)
+  const csv = injectionFile(callers.map((c) => [c]))
+  return startSipp([PBX_SIP, '-sf', file, '-inf', csv, '-s', dialled, '-i', CARRIER_IP, '-p', String(opts.port ?? 5080), '-mi', CARRIER_IP,
+    '-m', String(callers.length), '-l', String(callers.length), '-r', String(opts.rate ?? 10), '-trace_err', '-error_file', path.join(path.dirname(file), 'errors.log')], opts.timeoutS ?? 60)
+}
