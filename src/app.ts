@@ -29,6 +29,9 @@ import { Acd } from './queueing/service.ts'
 import { queueRoutes } from './queueing/routes.ts'
 import { QueueDirectory, QueueWaitingStore } from './queueing/store.ts'
 import { createRedis, type Redis } from './redis/client.ts'
+import { routingRoutes } from './lines/routes.ts'
+import { RoutingRecords } from './lines/store.ts'
+import type { StaffingView } from './calls/service.ts'
 import { attachRealtime } from './realtime/server.ts'
 
 export interface Hotline {
@@ -76,7 +79,8 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   const calls = new CallFlow({
     rest: ari.rest, live: liveCalls, records: callRecords, waiting, directory, agents, clock, metrics,
     log: log.child({ component: 'calls' }),
-    settings: { app: config.HOTLINE_ARI_APP, greeting: config.HOTLINE_GREETING, mohClass: config.HOTLINE_MOH_CLASS, seatTech: config.HOTLINE_SEAT_TECH, greetingLimitMs: 30_000 },
+    staffing: createStaffingView(sql, agents, agentRecords),
+    settings: { app: config.HOTLINE_ARI_APP, greeting: config.HOTLINE_GREETING, mohClass: config.HOTLINE_MOH_CLASS, seatTech: config.HOTLINE_SEAT_TECH, greetingLimitMs: 30_000, timeZone: config.HOTLINE_TIMEZONE },
     requestDispatch: () => { void acd.request() }
   })
   acd.attach(calls)
@@ -127,6 +131,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   await app.register(agentRoutes({ commands, agents }))
   await app.register(callRoutes({ records: callRecords, rest: ari.rest }))
   await app.register(queueRoutes({ directory, waiting, now: () => clock.now() }))
+  await app.register(routingRoutes({ records: new RoutingRecords(sql), directory }))
 
   const realtime = attachRealtime({ app, redis, agents, commands, calls, waiting, directory, now: () => clock.now() })
 
@@ -163,6 +168,30 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       await app.close()
       await sql.end({ timeout: 5 })
       redis.disconnect()
+    }
+  }
+}
+
+/** Who is signed in per queue (from Redis + profiles) and recent handle times (from PostgreSQL). */
+function createStaffingView(sql: Sql, agents: AgentService, records: AgentRecords): StaffingView {
+  const aht = new Map<string, { at: number; seconds: number }>()
+  return {
+    async signedInServing(queueId) {
+      const signedIn = await agents.listSignedIn()
+      if (signedIn.length === 0) return 0
+      const profiles = await records.profiles(signedIn.map((a) => a.agentId))
+      return profiles.filter((p) => p.queues.includes(queueId)).length
+    },
+    async averageHandleSeconds(queueId) {
+      const cached = aht.get(queueId)
+      if (cached && Date.now() - cached.at < 60_000) return cached.seconds
+      const [row] = await sql<{ avg: number | null }[]>`select avg(extract(epoch from ended_at - answered_at))::float8 as avg from (
+        select ended_at, answered_at from calls where queue_id = ${queueId} and answered_at is not null and ended_at is not null
+        order by ended_at desc limit 200) recent`
+      // 3 minutes until the queue has a history of its own.
+      const seconds = row?.avg ? Math.max(30, Math.round(row.avg)) : 180
+      aht.set(queueId, { at: Date.now(), seconds })
+      return seconds
     }
   }
 }

@@ -21,7 +21,9 @@ import { Lanes } from '../domain/lanes.ts'
 import { AriNotFound } from '../pbx/ari/errors.ts'
 import { HANGUP_CAUSE, type AriChannel, type AriEvent } from '../pbx/ari/events.ts'
 import type { AriRest } from '../pbx/ari/rest.ts'
+import { expectedWaitSeconds, overflowPlan, routeArrival } from '../lines/rules.ts'
 import type { QueueEntry } from '../queueing/model.ts'
+import { positionInQueue } from '../queueing/rules.ts'
 import type { QueueDirectory, QueueWaitingStore } from '../queueing/store.ts'
 import type { HotlineMetrics } from '../http/metrics.ts'
 import { bridgeIds, CHANNEL_VAR_CALL_ID, recordingNameFor, STASIS_ENTRY, type CallOutcome, type EndedBy, type LiveCall } from './model.ts'
@@ -34,6 +36,15 @@ export interface CallFlowSettings {
   seatTech: string
   /** Longest a greeting may hold a caller before queueing anyway, ms. */
   greetingLimitMs: number
+  timeZone: string
+}
+
+/** What routing needs to know about agents, without depending on the agents capability. */
+export interface StaffingView {
+  /** Signed-in agents (any state) who serve the queue. */
+  signedInServing(queueId: string): Promise<number>
+  /** Recent average talk time in the queue, seconds (for expected-wait announcements). */
+  averageHandleSeconds(queueId: string): Promise<number>
 }
 
 export interface CallFlowDeps {
@@ -46,6 +57,7 @@ export interface CallFlowDeps {
   clock: Clock
   log: Logger
   metrics: HotlineMetrics
+  staffing: StaffingView
   settings: CallFlowSettings
   /** Asks the ACD to look for offers (coalesced; never blocks the caller's lane). */
   requestDispatch: () => void
@@ -54,14 +66,26 @@ export interface CallFlowDeps {
 /** Timers that belong to one call; cleared when the call ends. */
 class CallScope {
   private readonly timers = new Set<NodeJS.Timeout>()
+  private readonly named = new Map<string, NodeJS.Timeout>()
   after(ms: number, fn: () => void): void {
     const t = setTimeout(() => { this.timers.delete(t); fn() }, ms)
     t.unref()
     this.timers.add(t)
   }
+  /** A timer that replaces any earlier one of the same name (overflow, announcement). */
+  replace(name: string, ms: number | null, fn: () => void): void {
+    const old = this.named.get(name)
+    if (old) clearTimeout(old)
+    this.named.delete(name)
+    if (ms === null) return
+    const t = setTimeout(() => { this.named.delete(name); fn() }, ms)
+    t.unref()
+    this.named.set(name, t)
+  }
   dispose(): void {
-    for (const t of this.timers) clearTimeout(t)
+    for (const t of [...this.timers, ...this.named.values()]) clearTimeout(t)
     this.timers.clear()
+    this.named.clear()
   }
 }
 
@@ -139,9 +163,10 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
   private async onInbound(callId: string, channel: AriChannel, dialled: string): Promise<void> {
     const now = this.deps.clock.now()
     const line = await this.deps.directory.lineFor(dialled)
+    const route = line ? routeArrival(line, now, this.deps.settings.timeZone, await this.deps.staffing.signedInServing(line.queueId)) : null
     const call: LiveCall = {
       callId, phase: 'greeting', callerChannelId: channel.id, callerNumber: channel.caller.number || 'anonymous',
-      dialledNumber: dialled, lineNumber: line?.number ?? null, queueId: line?.queueId ?? null, priority: 0,
+      dialledNumber: dialled, lineNumber: line?.number ?? null, queueId: route?.queueId ?? null, priority: line?.priority ?? 0,
       arrivedAt: now, queuedAt: null, agentId: null, seat: null, agentChannelId: null, offeredAt: null, answeredAt: null,
       offerAttempts: 0, bridgeId: null, recordingName: null
     }
@@ -149,6 +174,11 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     log.info({ dialled, line: call.lineNumber, channelId: channel.id }, 'call arrived')
     await this.deps.live.save(call)
     await this.deps.records.arrived(call)
+    if (line && route && route.reason !== 'line-queue') {
+      // The line's own seats cannot take this caller now; the 12345 pool does (7×24 service).
+      await this.deps.records.log(call, 'overflowed', now, { from: line.queueId, to: route.queueId, reason: route.reason })
+      log.info({ from: line.queueId, to: route.queueId, reason: route.reason }, 'routed to the overflow queue')
+    }
     if (!line) {
       log.error({ dialled }, 'no line configured for this number and no main line; hanging up')
       await this.ignoreGone(this.deps.rest.hangup(channel.id, 'congestion'))
@@ -198,7 +228,69 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     this.deps.metrics.callsEntered.inc({ queue: queueId })
     this.logFor(call).info('call queued')
     this.emit('queue-changed', queueId)
+    await this.armWaitingTimers(call)
     this.deps.requestDispatch()
+  }
+
+  /** Overflow and position announcements for a waiting caller, re-armed whenever they (re)join a queue. */
+  private async armWaitingTimers(call: LiveCall): Promise<void> {
+    const queue = call.queueId ? await this.deps.directory.queue(call.queueId) : undefined
+    if (!queue) return
+    const line = call.lineNumber ? (await this.deps.directory.line(call.lineNumber)) ?? null : null
+    const waited = this.deps.clock.now() - (call.queuedAt ?? call.arrivedAt)
+    const plan = overflowPlan(line, queue, waited)
+    const scope = this.scope(call.callId)
+    scope.replace('overflow', plan ? plan.afterMs : null, () => {
+      void this.lanes.run(call.callId, () => this.onOverflowDue(call.callId, queue.id, plan!.targetQueueId))
+        .catch((err) => this.logFor(call).error({ err }, 'overflow failed'))
+    })
+    const every = queue.announceEverySeconds
+    scope.replace('announce', every ? every * 1000 : null, () => {
+      void this.lanes.run(call.callId, () => this.announcePosition(call.callId))
+        .catch((err) => this.logFor(call).warn({ err: (err as Error).message }, 'position announcement failed'))
+    })
+  }
+
+  /** The caller waited too long for this queue: move them, keeping their place in time. */
+  private async onOverflowDue(callId: string, fromQueueId: string, toQueueId: string): Promise<void> {
+    const call = await this.deps.live.get(callId)
+    if (!call || call.phase !== 'queued' || call.queueId !== fromQueueId) return
+    if (!(await this.deps.waiting.remove(fromQueueId, callId))) return // being offered right now
+    const now = this.deps.clock.now()
+    await this.deps.records.log(call, 'overflowed', now, { from: fromQueueId, to: toQueueId, reason: 'max-wait' })
+    const toHold = bridgeIds.queueHold(toQueueId)
+    try {
+      await this.ignoreGone(this.deps.rest.removeFromBridge(bridgeIds.queueHold(fromQueueId), [call.callerChannelId]))
+      await this.deps.rest.createBridge(toHold, 'holding', toHold)
+      await this.deps.rest.addToBridge(toHold, [call.callerChannelId], { role: 'participant' })
+      await this.deps.rest.startBridgeMoh(toHold, this.deps.settings.mohClass).catch(() => {})
+    } catch (err) {
+      if (!(err instanceof AriNotFound)) throw err
+    }
+    call.queueId = toQueueId
+    await this.deps.live.save(call)
+    await this.deps.waiting.add({ callId, queueId: toQueueId, priority: call.priority, enteredAt: call.queuedAt ?? call.arrivedAt, skills: [] })
+    this.logFor(call).info({ from: fromQueueId, to: toQueueId }, 'caller overflowed to another queue')
+    this.emit('queue-changed', fromQueueId)
+    this.emit('queue-changed', toQueueId)
+    await this.armWaitingTimers(call)
+    this.deps.requestDispatch()
+  }
+
+  /** "您前面还有 N 位来电在等待，预计等待时间约 M 分钟", then back to the music. */
+  private async announcePosition(callId: string): Promise<void> {
+    const call = await this.deps.live.get(callId)
+    if (!call || call.phase !== 'queued' || !call.queueId) return
+    const waiting = await this.deps.waiting.waiting([call.queueId])
+    const position = positionInQueue(waiting, callId)
+    if (position !== null) {
+      const ahead = Math.min(20, position - 1)
+      const serving = await this.deps.staffing.signedInServing(call.queueId)
+      const minutes = Math.min(20, Math.max(1, Math.ceil(expectedWaitSeconds(position, serving, await this.deps.staffing.averageHandleSeconds(call.queueId)) / 60)))
+      const media = ['position-prefix', `num-${ahead}`, 'position-suffix', 'wait-prefix', `num-${minutes}`, 'minutes'].map((p) => `sound:hotline/${p}`).join(',')
+      await this.ignoreGone(this.deps.rest.play(call.callerChannelId, media, `announce-${callId}-${this.deps.clock.now()}`))
+    }
+    await this.armWaitingTimers(call)
   }
 
   /**
@@ -240,17 +332,21 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
         await this.offerFailed(call, 'offer-rejected', { reason: 'originate-failed' })
         return true
       }
-      // Asterisk ends the ring at the timeout itself; this guard covers a lost event.
-      this.scope(call.callId).after((ringTimeoutSeconds + 5) * 1000, () => {
-        void this.lanes.run(call.callId, async () => {
-          const now = await this.deps.live.get(call.callId)
-          if (now?.phase === 'offered' && now.agentChannelId === agentChannelId) {
-            await this.ignoreGone(this.deps.rest.hangup(agentChannelId, 'no_answer'))
-            await this.offerFailed(now, 'ring-no-answer', { reason: 'guard-timeout' })
-          }
-        })
-      })
+      this.armRingGuard(call.callId, agentChannelId, ringTimeoutSeconds + 5)
       return true
+    })
+  }
+
+  /** Asterisk ends the ring at the timeout itself; this guard covers a lost event. */
+  private armRingGuard(callId: string, agentChannelId: string, seconds: number): void {
+    this.scope(callId).replace('ring-guard', seconds * 1000, () => {
+      void this.lanes.run(callId, async () => {
+        const now = await this.deps.live.get(callId)
+        if (now?.phase === 'offered' && now.agentChannelId === agentChannelId) {
+          await this.ignoreGone(this.deps.rest.hangup(agentChannelId, 'no_answer'))
+          await this.offerFailed(now, 'ring-no-answer', { reason: 'guard-timeout' })
+        }
+      })
     })
   }
 
@@ -275,6 +371,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       log.info('a leg hung up while bridging')
       return
     }
+    for (const timer of ['overflow', 'announce', 'ring-guard']) this.scope(callId).replace(timer, null, () => {})
     call.phase = 'talking'
     call.answeredAt = this.deps.clock.now()
     call.bridgeId = bridgeId
@@ -349,6 +446,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     await this.deps.live.save(call)
     await this.deps.waiting.add({ callId: call.callId, queueId: call.queueId!, priority: call.priority, enteredAt: call.queuedAt ?? call.arrivedAt, skills: [] })
     this.emit('queue-changed', call.queueId!)
+    await this.armWaitingTimers(call)
     this.deps.requestDispatch()
   }
 
@@ -388,7 +486,8 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
    * channel is gone go back to the queue; waiting callers get their queue entry back.
    */
   async reconcile(): Promise<{ kept: number; lost: number }> {
-    const present = new Set((await this.deps.rest.listChannels()).map((c) => c.id))
+    const channels = new Map((await this.deps.rest.listChannels()).map((c) => [c.id, c]))
+    const present = new Set(channels.keys())
     let kept = 0
     let lost = 0
     for (const snapshot of await this.deps.live.list()) {
@@ -415,11 +514,20 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
         if (call.phase === 'offered' && (!call.agentChannelId || !present.has(call.agentChannelId))) {
           return this.offerFailed(call, 'ring-no-answer', { reason: 'seat channel gone after restart' })
         }
+        if (call.phase === 'offered' && call.agentChannelId) {
+          // The seat may have answered while no server was listening: finish the connection.
+          const seatChannel = channels.get(call.agentChannelId)
+          if (seatChannel?.state === 'Up') return this.onAgentAnswered(call.callId, seatChannel)
+          this.armRingGuard(call.callId, call.agentChannelId, 5)
+        }
         if (call.phase === 'talking' && (!call.agentChannelId || !present.has(call.agentChannelId))) {
           return this.endConversation(call, 'agent')
         }
-        if (call.phase === 'queued' && call.queueId && !(await this.deps.waiting.get(call.callId))) {
-          await this.deps.waiting.add({ callId: call.callId, queueId: call.queueId, priority: call.priority, enteredAt: call.queuedAt ?? call.arrivedAt, skills: [] })
+        if (call.phase === 'queued' && call.queueId) {
+          if (!(await this.deps.waiting.get(call.callId))) {
+            await this.deps.waiting.add({ callId: call.callId, queueId: call.queueId, priority: call.priority, enteredAt: call.queuedAt ?? call.arrivedAt, skills: [] })
+          }
+          await this.armWaitingTimers(call)
         }
         if (call.phase === 'greeting') return this.enqueue(call)
       })

@@ -6,6 +6,7 @@
 import type { Redis } from 'ioredis'
 import type { Sql } from '../db/sql.ts'
 import { keys } from '../redis/keys.ts'
+import type { LineConfig } from '../lines/model.ts'
 import type { QueueConfig, QueueEntry, RoutingStrategy } from './model.ts'
 import { entryScore } from './rules.ts'
 
@@ -53,13 +54,6 @@ interface QueueRow {
   maxWaitSeconds: number | null; overflowQueueId: string | null; announceEverySeconds: number | null
 }
 
-export interface LineConfig {
-  number: string
-  name: string
-  kind: 'main' | 'merged' | 'dual-number' | 'sub-center'
-  queueId: string
-  greeting: string | null
-}
 
 /** Queue and line definitions from PostgreSQL, cached: they change rarely and are read per call. */
 export class QueueDirectory {
@@ -72,8 +66,8 @@ export class QueueDirectory {
   async refresh(): Promise<void> {
     const rows = await this.sql<QueueRow[]>`select id, name, strategy, required_skills, wrap_up_seconds, ring_timeout_seconds, max_wait_seconds, overflow_queue_id, announce_every_seconds from queues`
     this.queues = new Map(rows.map((r) => [r.id, { ...r, requiredSkills: r.requiredSkills ?? [] }]))
-    const lines = await this.sql<LineConfig[]>`select number, name, kind, queue_id, greeting from lines`
-    this.lines = new Map(lines.map((l) => [l.number, l]))
+    const lines = await this.sql<LineConfig[]>`select number, name, kind, queue_id, greeting, priority, hours, closed_dates, overflow_queue_id, overflow_after_seconds from lines`
+    this.lines = new Map(lines.map((l) => [l.number, { ...l, closedDates: l.closedDates ?? [] }]))
     this.loadedAt = Date.now()
   }
 
@@ -89,6 +83,16 @@ export class QueueDirectory {
   async queue(id: string): Promise<QueueConfig | undefined> {
     await this.fresh()
     return this.queues.get(id)
+  }
+
+  async line(number: string): Promise<LineConfig | undefined> {
+    await this.fresh()
+    return this.lines.get(number)
+  }
+
+  async allLines(): Promise<LineConfig[]> {
+    await this.fresh()
+    return [...this.lines.values()]
   }
 
   /** The line a dialled number belongs to; unknown numbers fall back to the main 12345 line. */
