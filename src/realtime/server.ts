@@ -58,7 +58,8 @@ export function attachRealtime(deps: RealtimeDeps): { io: Server; close(): Promi
   const io = new Server(deps.app.server, {
     path: '/socket.io',
     serveClient: false,
-    adapter: createAdapter(adapterRedis),
+    // A short blocking read lets shutdown finish within a second.
+    adapter: createAdapter(adapterRedis, { blockTimeInMs: 1000 }),
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000 }
   })
 
@@ -151,6 +152,8 @@ export function attachRealtime(deps: RealtimeDeps): { io: Server; close(): Promi
       // Not io.close(): that would also close the HTTP server, which Fastify owns.
       io.disconnectSockets(true)
       io.engine.close()
+      // Closing every namespace's adapter stops the adapter's own Redis readers.
+      for (const nsp of (io as unknown as { _nsps: Map<string, Namespace> })._nsps.values()) await nsp.adapter.close()
       adapterRedis.disconnect()
     }
   }

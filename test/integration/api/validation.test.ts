@@ -21,7 +21,7 @@ t.test('REST input validation and errors', async (t) => {
     ['sign-in with an unknown field', 'POST', '/v1/agents/me/sign-in', agent, { seat: '1001', color: 'red' }, 400, /color/],
     ['sign-in to a seat the PBX does not have', 'POST', '/v1/agents/me/sign-in', agent, { seat: '9999' }, 404, /no seat '9999'/],
     ['not-ready with an unknown reason', 'POST', '/v1/agents/me/not-ready', agent, { reason: 'napping' }, 400, /napping/],
-    ['not-ready with a number as reason', 'POST', '/v1/agents/me/not-ready', agent, { reason: 5 }, 400, /body\.reason/],
+    ['not-ready with an object as reason', 'POST', '/v1/agents/me/not-ready', agent, { reason: {} }, 400, /body\.reason/],
     ['ready while signed out', 'POST', '/v1/agents/me/ready', agent, undefined, 409, /cannot set-ready while signed-out/],
     ['extend wrap-up by -5 s', 'POST', '/v1/agents/me/wrap-up/extend', agent, { seconds: -5 }, 400, /body\.seconds/],
     ['an unknown agent', 'POST', '/v1/agents/ZZ9/ready', admin, undefined, 404, /no agent with id 'ZZ9'/],
