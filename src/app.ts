@@ -167,7 +167,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       await realtime.close()
       await app.close()
       await sql.end({ timeout: 5 })
-      redis.disconnect()
+      await redis.quit().catch(() => redis.disconnect())
     }
   }
 }

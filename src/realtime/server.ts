@@ -152,9 +152,13 @@ export function attachRealtime(deps: RealtimeDeps): { io: Server; close(): Promi
       // Not io.close(): that would also close the HTTP server, which Fastify owns.
       io.disconnectSockets(true)
       io.engine.close()
+      // Closing sockets persists their sessions (connection-state recovery lets the panels
+      // resume on another node); wait for those writes before closing the Redis clients.
+      for (let i = 0; i < 40 && io.engine.clientsCount > 0; i++) await new Promise((r) => setTimeout(r, 25))
+      await new Promise((r) => setImmediate(r))
       // Closing every namespace's adapter stops the adapter's own Redis readers.
       for (const nsp of (io as unknown as { _nsps: Map<string, Namespace> })._nsps.values()) await nsp.adapter.close()
-      adapterRedis.disconnect()
+      await adapterRedis.quit().catch(() => adapterRedis.disconnect())
     }
   }
 }
