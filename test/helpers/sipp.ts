@@ -53,11 +53,16 @@ export function injectionFile(rows: string[][]): string {
   return file
 }
 
-/** Registers seats (digest auth) with their contacts at host:port, and waits for every 200. */
+/**
+ * Registers seats (digest auth) and waits for every 200. Seats rewrite the contact to the
+ * REGISTER's source (phones behind NAT), so it is sent from the port the desk phone will
+ * answer on: register first, then start the phone on that port.
+ */
 export async function registerSeats(seats: { seat: string; password: string }[], contactPort: number, expires = 600): Promise<void> {
   const scenario = renderScenario('uac-seat-register.xml', { CONTACT_HOST_PORT: `127.0.0.1:${contactPort}`, EXPIRES: expires })
-  const csv = injectionFile(seats.map((s) => [s.seat, s.password]))
-  const run = startSipp([PBX_SIP, '-sf', scenario, '-inf', csv, '-i', '127.0.0.1', '-p', String(contactPort + 1000), '-m', String(seats.length), '-l', '1', '-r', '50'], 15)
+  // SIPp expands a CSV field holding its [authentication …] keyword per row: one run, many seats.
+  const csv = injectionFile(seats.map((s) => [s.seat, s.password, `[authentication username=${s.seat} password=${s.password}]`]))
+  const run = startSipp([PBX_SIP, '-sf', scenario, '-inf', csv, '-i', '127.0.0.1', '-p', String(contactPort), '-m', String(seats.length), '-l', '1', '-r', '50'], 15)
   const result = await run.done
   if (result.code !== 0) throw new Error(`seat registration failed (sipp exit ${result.code}): ${result.stderr.slice(-800)} ${result.stdout.slice(-800)}`)
 }
@@ -72,7 +77,7 @@ export function startAgentPhone(t: Test, scenario: string, port: number, vars: R
 
 /** Citizens calling a number through the carrier (127.0.0.2:5080). */
 export function callFromCarrier(scenario: string, dialled: string, callers: string[], vars: Record<string, string | number>, opts: { rate?: number; timeoutS?: number; port?: number } = {}): SippProcess {
-  const file = renderScenario(scenario, vars)
+  const file = renderScenario(scenario, { CALLER: '[field0]', ...vars })
   const csv = injectionFile(callers.map((c) => [c]))
   return startSipp([PBX_SIP, '-sf', file, '-inf', csv, '-s', dialled, '-i', CARRIER_IP, '-p', String(opts.port ?? 5080), '-mi', CARRIER_IP,
     '-m', String(callers.length), '-l', String(callers.length), '-r', String(opts.rate ?? 10), '-trace_err', '-error_file', path.join(path.dirname(file), 'errors.log')], opts.timeoutS ?? 60)
