@@ -9,7 +9,7 @@ import { agentCommand, ADMIN_PASSWORD, createAgent, startHotline, tokenFor, wait
 import { callFromCarrier, registerSeats, startAgentPhone } from '../../helpers/sipp.ts'
 
 t.test('a caller who hangs up while waiting is logged as abandoned and leaves the queue', async (t) => {
-  const hotline = await startHotline(t)
+  const hotline = await startHotline(t, { HOTLINE_GREETING: 'sound:beep' })
   const admin = await tokenFor(hotline, 'admin', ADMIN_PASSWORD)
   const carrier = callFromCarrier('uac-caller-abandons.xml', '12345', ['13900139000'], { ABANDON_AFTER_MS: 5000 }, { timeoutS: 30 })
   const queued = await waitFor('the caller to be queued', async () => {
@@ -38,7 +38,7 @@ t.test('a caller who hangs up while waiting is logged as abandoned and leaves th
 })
 
 t.test('with no agent signed in a caller keeps waiting and is answered once one is ready', async (t) => {
-  const hotline = await startHotline(t)
+  const hotline = await startHotline(t, { HOTLINE_GREETING: 'sound:beep' })
   const admin = await tokenFor(hotline, 'admin', ADMIN_PASSWORD)
   const token = await createAgent(hotline, admin, 'A2001')
   await registerSeats([{ seat: '1002', password: seatPassword(hotline.config.HOTLINE_SEAT_SECRET, '1002') }], 5072)
