@@ -158,9 +158,14 @@ export class AriRest {
     }, params.variables ? { variables: params.variables } : undefined)
   }
 
-  /** Creates the bridge, or returns it when it exists (ARI's create-with-id is idempotent). */
-  createBridge(bridgeId: string, type: string, name?: string): Promise<AriBridge> {
-    return this.request('POST', `/bridges/${enc(bridgeId)}`, { type, name })
+  /** Creates the bridge, or returns it when it exists (Asterisk 22 answers 409 to a second create). */
+  async createBridge(bridgeId: string, type: string, name?: string): Promise<AriBridge> {
+    try {
+      return await this.request<AriBridge>('POST', `/bridges/${enc(bridgeId)}`, { type, name })
+    } catch (err) {
+      if (err instanceof AriError && err.status === 409) return this.getBridge(bridgeId)
+      throw err
+    }
   }
 
   getBridge(bridgeId: string): Promise<AriBridge> {
