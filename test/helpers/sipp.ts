@@ -9,15 +9,17 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Test } from 'tap'
 import { REPO } from './services.ts'
+import { longSpeechPcap } from './pcap.ts'
 
 export const PBX_SIP = '127.0.0.1:5060'
 export const CARRIER_IP = '127.0.0.2'
 
 export function renderScenario(name: string, vars: Record<string, string | number>): string {
   let xml = readFileSync(path.join(REPO, 'test/sipp', name), 'utf8')
+  const all: Record<string, string | number> = { MEDIA_PCAP: longSpeechPcap(), ...vars }
   xml = xml.replace(/\{\{([A-Z0-9_]+)\}\}/g, (_m, key: string) => {
-    if (!(key in vars)) throw new Error(`scenario ${name} needs {{${key}}}`)
-    return String(vars[key])
+    if (!(key in all)) throw new Error(`scenario ${name} needs {{${key}}}`)
+    return String(all[key])
   })
   const dir = mkdtempSync(path.join(tmpdir(), 'hotline-sipp-'))
   const file = path.join(dir, name)
@@ -25,11 +27,11 @@ export function renderScenario(name: string, vars: Record<string, string | numbe
   return file
 }
 
-export interface SippRun { code: number | null; stdout: string; stderr: string; pid: number }
+export interface SippRun { code: number | null; stdout: string; stderr: string; pid: number; errors: string }
 
 export interface SippProcess { pid: number; done: Promise<SippRun>; child: ChildProcess; stop(): void }
 
-export function startSipp(args: string[], timeoutS: number): SippProcess {
+export function startSipp(args: string[], timeoutS: number, errorFile?: string): SippProcess {
   const child = spawn('sipp', [...args, '-nostdin', '-timeout', `${timeoutS}s`, '-timeout_error'], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
@@ -37,7 +39,11 @@ export function startSipp(args: string[], timeoutS: number): SippProcess {
   child.stderr!.on('data', (d) => { stderr = (stderr + d).slice(-20000) })
   const done = new Promise<SippRun>((resolve, reject) => {
     child.on('error', (err) => reject(new Error(`sipp could not start (is sip-tester installed?): ${err.message}`)))
-    child.on('exit', (code) => resolve({ code, stdout, stderr, pid: child.pid! }))
+    child.on('exit', (code) => {
+      let errors = ''
+      try { errors = errorFile ? readFileSync(errorFile, 'utf8').slice(-4000) : '' } catch { /* no errors written */ }
+      resolve({ code, stdout, stderr, pid: child.pid!, errors })
+    })
   })
   return {
     pid: child.pid!, done, child,
@@ -70,7 +76,8 @@ export async function registerSeats(seats: { seat: string; password: string }[],
 /** An agent desk phone (UAS) that answers calls on 127.0.0.1:port; stopped at teardown. */
 export function startAgentPhone(t: Test, scenario: string, port: number, vars: Record<string, string | number>, maxCalls = 50, timeoutS = 120): SippProcess {
   const file = renderScenario(scenario, vars)
-  const phone = startSipp(['-sf', file, '-i', '127.0.0.1', '-p', String(port), '-mi', '127.0.0.1', '-m', String(maxCalls), '-trace_err', '-error_file', path.join(path.dirname(file), 'errors.log')], timeoutS)
+  const errors = path.join(path.dirname(file), 'errors.log')
+  const phone = startSipp(['-sf', file, '-i', '127.0.0.1', '-p', String(port), '-mi', '127.0.0.1', '-m', String(maxCalls), '-trace_err', '-error_file', errors], timeoutS, errors)
   t.teardown(() => phone.stop())
   return phone
 }
@@ -79,6 +86,7 @@ export function startAgentPhone(t: Test, scenario: string, port: number, vars: R
 export function callFromCarrier(scenario: string, dialled: string, callers: string[], vars: Record<string, string | number>, opts: { rate?: number; timeoutS?: number; port?: number } = {}): SippProcess {
   const file = renderScenario(scenario, { CALLER: '[field0]', ...vars })
   const csv = injectionFile(callers.map((c) => [c]))
+  const errors = path.join(path.dirname(file), 'errors.log')
   return startSipp([PBX_SIP, '-sf', file, '-inf', csv, '-s', dialled, '-i', CARRIER_IP, '-p', String(opts.port ?? 5080), '-mi', CARRIER_IP,
-    '-m', String(callers.length), '-l', String(callers.length), '-r', String(opts.rate ?? 10), '-trace_err', '-error_file', path.join(path.dirname(file), 'errors.log')], opts.timeoutS ?? 60)
+    '-m', String(callers.length), '-l', String(callers.length), '-r', String(opts.rate ?? 10), '-trace_err', '-error_file', errors], opts.timeoutS ?? 60, errors)
 }
