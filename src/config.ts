@@ -6,7 +6,6 @@
 import { Type, type Static } from 'typebox'
 import { Ajv } from 'ajv'
 
-const Port = Type.Integer({ minimum: 1, maximum: 65535 })
 
 export const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),

@@ -113,8 +113,14 @@ export class AgentService extends EventEmitter<AgentServiceEvents> {
     const delay = Math.max(0, agent.wrapUpUntil - this.deps.clock.now())
     const timer = setTimeout(() => {
       this.wrapUpTimers.delete(agent.agentId)
-      this.tryApply(agent.agentId, { type: 'wrap-up-expired' }, 'system').catch((err) => this.deps.log.error({ err, agentId: agent.agentId }, 'wrap-up expiry failed'))
-    }, delay)
+      this.tryApply(agent.agentId, { type: 'wrap-up-expired' }, 'system')
+        .then((result) => {
+          // Timers run on a monotonic clock and may fire a moment before wrapUpUntil by the
+          // wall clock; a still-early expiry is simply re-armed.
+          if (result.ok && !result.changed && result.agent.state === 'wrap-up') this.armWrapUpTimer(result.agent)
+        })
+        .catch((err) => this.deps.log.error({ err, agentId: agent.agentId }, 'wrap-up expiry failed'))
+    }, delay + 1)
     timer.unref()
     this.wrapUpTimers.set(agent.agentId, timer)
   }

@@ -13,7 +13,7 @@ import type { Sql } from './sql.ts'
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations')
 
 /** Arbitrary constant naming our advisory lock ("hotline" in ASCII). */
-const LOCK_KEY = 0x686f746c696e65
+const LOCK_KEY = BigInt('0x686f746c696e65').toString() // a bigint literal as text: beyond 2^53
 
 export interface MigrationFile { version: number; name: string; file: string; checksum: string; text: string }
 
@@ -43,7 +43,7 @@ export async function migrate(sql: Sql, dir = MIGRATIONS_DIR): Promise<{ applied
   const migrations = await readMigrations(dir)
   const applied: string[] = []
   await sql.begin(async (tx) => {
-    await tx`select pg_advisory_xact_lock(${LOCK_KEY})`
+    await tx`select pg_advisory_xact_lock(${LOCK_KEY}::bigint)`
     await tx`create table if not exists schema_migrations (
       version integer primary key, name text not null, checksum text not null, applied_at timestamptz not null default now())`
     const done = await tx<{ version: number; name: string; checksum: string }[]>`select version, name, checksum from schema_migrations order by version`
