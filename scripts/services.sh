@@ -5,6 +5,7 @@
 #   scripts/services.sh stop             stop what start started (by the pids recorded in $STATE only)
 #   scripts/services.sh status           one line per service; exit 0 when all managed ones run, else 3
 #   scripts/services.sh pbx-restart      stop + start Asterisk only (re-renders its configuration)
+#   scripts/services.sh pbx-crash        SIGKILL Asterisk (a crash: no hangups, no events), then start it
 #   scripts/services.sh pbx-cli 'cmd'    run an Asterisk CLI command (chroot ... asterisk -rx)
 #
 # Then:  . .hotline/services.env   (export lines for the hotline server and the tests)
@@ -299,6 +300,13 @@ case "$cmd" in
   pbx-restart)
     need_root; [ -n "$MANAGE_PBX" ] || die "HOTLINE_ARI_URL is set: Asterisk is not managed here"
     lock; load_secrets; pbx_stop; pbx_start; write_env
+    ;;
+  pbx-crash)
+    # A crash, as a fault test needs it: Asterisk dies without hanging anything up or telling ARI.
+    need_root; [ -n "$MANAGE_PBX" ] || die "HOTLINE_ARI_URL is set: Asterisk is not managed here"
+    lock; load_secrets
+    if p=$(pbx_pid); then kill -KILL "$p"; for _ in $(seq 50); do pid_alive "$p" || break; sleep 0.1; done; say "asterisk: killed (pid $p)"; fi
+    pbx_stop >/dev/null; pbx_start; write_env
     ;;
   pbx-cli)
     need_root; shift
