@@ -31,6 +31,8 @@ import { QueueDirectory, QueueWaitingStore } from './queueing/store.ts'
 import { createRedis, type Redis } from './redis/client.ts'
 import { routingRoutes } from './lines/routes.ts'
 import { RoutingRecords } from './lines/store.ts'
+import { statisticsRoutes } from './statistics/routes.ts'
+import { StatisticsStore } from './statistics/store.ts'
 import type { StaffingView } from './calls/service.ts'
 import { attachRealtime } from './realtime/server.ts'
 
@@ -132,6 +134,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   await app.register(callRoutes({ records: callRecords, rest: ari.rest }))
   await app.register(queueRoutes({ directory, waiting, now: () => clock.now() }))
   await app.register(routingRoutes({ records: new RoutingRecords(sql), directory }))
+  await app.register(statisticsRoutes({ store: new StatisticsStore(sql), timeZone: config.HOTLINE_TIMEZONE, now: () => clock.now() }))
 
   const realtime = attachRealtime({ app, redis, agents, commands, calls, waiting, directory, now: () => clock.now() })
 
