@@ -1,15 +1,17 @@
 /**
  * Bearer tokens (JWT) for the API and the realtime namespaces. Roles: agent, supervisor,
- * admin. Routes declare the roles they allow; an agent acting on another agent gets 403.
+ * admin, and unit (a handling unit's staff 联动单位, acting only for its unit). Routes declare
+ * the roles they allow; an agent acting on another agent gets 403.
  */
 import fastifyJwt from '@fastify/jwt'
 import createError from '@fastify/error'
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 
-export type Role = 'agent' | 'supervisor' | 'admin'
-export const ROLES: readonly Role[] = ['agent', 'supervisor', 'admin']
+export type Role = 'agent' | 'supervisor' | 'admin' | 'unit'
+export const ROLES: readonly Role[] = ['agent', 'supervisor', 'admin', 'unit']
 
-export interface TokenClaims { sub: string; role: Role; name: string }
+/** unitId: set for role 'unit' only, the unit the user acts for. */
+export interface TokenClaims { sub: string; role: Role; name: string; unitId?: string }
 
 declare module '@fastify/jwt' {
   interface FastifyJWT { payload: TokenClaims; user: TokenClaims }

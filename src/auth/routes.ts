@@ -6,14 +6,15 @@ import type { UserStore } from './store.ts'
 import createError from '@fastify/error'
 
 const UserId = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'login / work number (工号)' })
-const RoleSchema = Type.Union([Type.Literal('agent'), Type.Literal('supervisor'), Type.Literal('admin')])
+const RoleSchema = Type.Union([Type.Literal('agent'), Type.Literal('supervisor'), Type.Literal('admin'), Type.Literal('unit')])
 const Skills = Type.Record(Type.String({ pattern: '^[a-z0-9_-]{1,32}$' }), Type.Integer({ minimum: 1, maximum: 10 }), { description: 'skill → level 1..10' })
 const QueueId = Type.String({ pattern: '^[a-z0-9_-]{1,64}$' })
 const Error = Type.Object({ code: Type.String(), message: Type.String() })
 
 const UserErrors = {
   exists: createError<[string]>('HOTLINE_USERS_EXISTS', "user '%s' already exists", 409),
-  notFound: createError<[string]>('HOTLINE_USERS_NOT_FOUND', "no user with id '%s'", 404)
+  notFound: createError<[string]>('HOTLINE_USERS_NOT_FOUND', "no user with id '%s'", 404),
+  badUnit: createError<[string]>('HOTLINE_USERS_BAD_UNIT', '%s', 400)
 }
 
 export function authRoutes(deps: { users: UserStore; tokenTtlSeconds: number }): FastifyPluginAsync {
@@ -29,7 +30,7 @@ export function authRoutes(deps: { users: UserStore; tokenTtlSeconds: number }):
     }, async (request) => {
       const user = await deps.users.authenticate(request.body.username, request.body.password)
       if (!user) throw new AuthErrors.unauthorized('wrong user id or password')
-      const claims: TokenClaims = { sub: user.id, role: user.role, name: user.displayName }
+      const claims: TokenClaims = { sub: user.id, role: user.role, name: user.displayName, ...(user.unitId ? { unitId: user.unitId } : {}) }
       const token = app.jwt.sign(claims, { expiresIn: deps.tokenTtlSeconds })
       return { token, expiresIn: deps.tokenTtlSeconds, user: { id: user.id, displayName: user.displayName, role: user.role } }
     })
@@ -40,11 +41,16 @@ export function authRoutes(deps: { users: UserStore; tokenTtlSeconds: number }):
         tags: ['users'], summary: 'Create a user (agents get a routing profile)', security: bearerSecurity,
         body: Type.Object({
           id: UserId, displayName: Type.String({ minLength: 1, maxLength: 100 }), role: RoleSchema,
-          password: Type.String({ minLength: 8, maxLength: 200 }), skills: Type.Optional(Skills), queues: Type.Optional(Type.Array(QueueId, { maxItems: 100 }))
+          password: Type.String({ minLength: 8, maxLength: 200 }), skills: Type.Optional(Skills), queues: Type.Optional(Type.Array(QueueId, { maxItems: 100 })),
+          unitId: Type.Optional(Type.String({ pattern: '^[a-z0-9_-]{1,64}$', description: "for role 'unit': the handling unit (联动单位) the user acts for" }))
         }, { additionalProperties: false }),
-        response: { 201: Type.Object({ id: Type.String() }), 409: Error }
+        response: { 201: Type.Object({ id: Type.String() }), 400: Error, 409: Error }
       }
     }, async (request, reply) => {
+      const { role, unitId } = request.body
+      if (role === 'unit' && !unitId) throw new UserErrors.badUnit("body.unitId: is required for role 'unit'")
+      if (role !== 'unit' && unitId) throw new UserErrors.badUnit(`body.unitId: only role 'unit' belongs to a unit, not '${role}'`)
+      if (unitId && !(await deps.users.unitExists(unitId))) throw new UserErrors.badUnit(`body.unitId: no active unit '${unitId}'`)
       if (!(await deps.users.create(request.body))) throw new UserErrors.exists(request.body.id)
       return reply.code(201).send({ id: request.body.id })
     })
@@ -55,7 +61,7 @@ export function authRoutes(deps: { users: UserStore; tokenTtlSeconds: number }):
         tags: ['users'], summary: 'A user and, for agents, the routing profile', security: bearerSecurity,
         params: Type.Object({ id: UserId }),
         response: {
-          200: Type.Object({ id: Type.String(), displayName: Type.String(), role: RoleSchema, disabled: Type.Boolean(), skills: Type.Union([Skills, Type.Null()]), queues: Type.Union([Type.Array(Type.String()), Type.Null()]) }),
+          200: Type.Object({ id: Type.String(), displayName: Type.String(), role: RoleSchema, disabled: Type.Boolean(), unitId: Type.Union([Type.String(), Type.Null()]), skills: Type.Union([Skills, Type.Null()]), queues: Type.Union([Type.Array(Type.String()), Type.Null()]) }),
           404: Error
         }
       }
