@@ -31,6 +31,9 @@ import { QueueDirectory, QueueWaitingStore } from './queueing/store.ts'
 import { createRedis, type Redis } from './redis/client.ts'
 import { routingRoutes } from './lines/routes.ts'
 import { RoutingRecords } from './lines/store.ts'
+import { ticketRoutes } from './tickets/routes.ts'
+import { TicketService } from './tickets/service.ts'
+import { TicketStore } from './tickets/store.ts'
 import { statisticsRoutes } from './statistics/routes.ts'
 import { StatisticsStore } from './statistics/store.ts'
 import type { StaffingView } from './calls/service.ts'
@@ -47,6 +50,8 @@ export interface Hotline {
   calls: CallFlow
   acd: Acd
   users: UserStore
+  /** Tickets (工单): accept, dispatch, handle, close; the screen pop and the call side use it too. */
+  tickets: TicketService
   /** Connects to the PBX, re-reads live state and starts taking calls. */
   start(options?: { waitForPbx?: boolean }): Promise<void>
   close(): Promise<void>
@@ -134,6 +139,8 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   await app.register(callRoutes({ records: callRecords, rest: ari.rest }))
   await app.register(queueRoutes({ directory, waiting, now: () => clock.now() }))
   await app.register(routingRoutes({ records: new RoutingRecords(sql), directory }))
+  const tickets = new TicketService({ store: new TicketStore(sql), clock, timeZone: config.HOTLINE_TIMEZONE, log: log.child({ component: 'tickets' }) })
+  await app.register(ticketRoutes({ tickets, now: () => clock.now() }))
   await app.register(statisticsRoutes({ store: new StatisticsStore(sql), timeZone: config.HOTLINE_TIMEZONE, now: () => clock.now() }))
 
   const realtime = attachRealtime({ app, redis, agents, commands, calls, waiting, directory, now: () => clock.now() })
@@ -150,7 +157,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
 
   let closed = false
   return {
-    app, io: realtime.io, config, sql, redis, ari, agents, calls, acd, users,
+    app, io: realtime.io, config, sql, redis, ari, agents, calls, acd, users, tickets,
     async start(opts = {}) {
       if (config.HOTLINE_ADMIN_PASSWORD && (await users.bootstrapAdmin(config.HOTLINE_ADMIN_PASSWORD))) {
         log.info('created the first administrator (user id "admin")')

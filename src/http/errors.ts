@@ -37,7 +37,10 @@ export function describeError(error: FastifyError | Error): { status: number; bo
   if (status >= 500 || error instanceof AriError) {
     return { status: status >= 500 ? status : 500, internal: true, body: { code: 'HOTLINE_INTERNAL', message: 'Internal Server Error' } }
   }
-  return { status, internal: false, body: { code: e.code ?? 'HOTLINE_ERROR', message: error.message } }
+  // A capability may attach the ids involved (e.g. a ticket's id and version) as `details`.
+  const details = (error as { details?: unknown }).details
+  const withDetails = details !== null && typeof details === 'object' ? { details: details as Record<string, unknown> } : {}
+  return { status, internal: false, body: { code: e.code ?? 'HOTLINE_ERROR', message: error.message, ...withDetails } }
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
