@@ -87,7 +87,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
     rest: ari.rest, live: liveCalls, records: callRecords, waiting, directory, agents, clock, metrics,
     log: log.child({ component: 'calls' }),
     staffing: createStaffingView(sql, agents, agentRecords),
-    settings: { app: config.HOTLINE_ARI_APP, greeting: config.HOTLINE_GREETING, mohClass: config.HOTLINE_MOH_CLASS, seatTech: config.HOTLINE_SEAT_TECH, greetingLimitMs: 30_000, timeZone: config.HOTLINE_TIMEZONE },
+    settings: { app: config.HOTLINE_ARI_APP, greeting: config.HOTLINE_GREETING === 'none' ? '' : config.HOTLINE_GREETING, mohClass: config.HOTLINE_MOH_CLASS, seatTech: config.HOTLINE_SEAT_TECH, greetingLimitMs: 30_000, timeZone: config.HOTLINE_TIMEZONE },
     requestDispatch: () => { void acd.request() }
   })
   acd.attach(calls)

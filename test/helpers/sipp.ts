@@ -14,15 +14,16 @@ import { longSpeechPcap } from './pcap.ts'
 export const PBX_SIP = '127.0.0.1:5060'
 export const CARRIER_IP = '127.0.0.2'
 
+/** `name` is a file in test/sipp, or a path from the repository root (bench/sipp/…). */
 export function renderScenario(name: string, vars: Record<string, string | number>): string {
-  let xml = readFileSync(path.join(REPO, 'test/sipp', name), 'utf8')
+  let xml = readFileSync(path.join(REPO, name.includes('/') ? name : path.join('test/sipp', name)), 'utf8')
   const all: Record<string, string | number> = { MEDIA_PCAP: longSpeechPcap(), ...vars }
   xml = xml.replace(/\{\{([A-Z0-9_]+)\}\}/g, (_m, key: string) => {
     if (!(key in all)) throw new Error(`scenario ${name} needs {{${key}}}`)
     return String(all[key])
   })
   const dir = mkdtempSync(path.join(tmpdir(), 'hotline-sipp-'))
-  const file = path.join(dir, name)
+  const file = path.join(dir, path.basename(name))
   writeFileSync(file, xml)
   return file
 }
