@@ -138,7 +138,9 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   await app.register(agentRoutes({ commands, agents }))
   await app.register(callRoutes({ records: callRecords, rest: ari.rest }))
   await app.register(queueRoutes({ directory, waiting, now: () => clock.now() }))
-  await app.register(routingRoutes({ records: new RoutingRecords(sql), directory }))
+  const routingRecords = new RoutingRecords(sql)
+  const loadNotReadyReasons = async () => { agents.setNotReadyReasons((await routingRecords.notReadyReasons()).map((r) => r.code)) }
+  await app.register(routingRoutes({ records: routingRecords, directory, onReasonsChanged: loadNotReadyReasons }))
   const tickets = new TicketService({ store: new TicketStore(sql), clock, timeZone: config.HOTLINE_TIMEZONE, log: log.child({ component: 'tickets' }) })
   await app.register(ticketRoutes({ tickets, now: () => clock.now() }))
   await app.register(statisticsRoutes({ store: new StatisticsStore(sql), timeZone: config.HOTLINE_TIMEZONE, now: () => clock.now() }))
@@ -156,6 +158,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   ari.on('disconnected', ({ reason }) => log.warn({ reason }, 'ARI disconnected'))
 
   let closed = false
+  let reasonsTimer: NodeJS.Timeout | undefined
   return {
     app, io: realtime.io, config, sql, redis, ari, agents, calls, acd, users, tickets,
     async start(opts = {}) {
@@ -163,6 +166,10 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
         log.info('created the first administrator (user id "admin")')
       }
       await directory.refresh()
+      await loadNotReadyReasons()
+      // Another node's administrator may change the list: pick it up within a minute.
+      reasonsTimer = setInterval(() => { loadNotReadyReasons().catch((err) => log.warn({ err }, 'reloading not-ready reasons failed')) }, 60_000)
+      reasonsTimer.unref()
       await agents.rearmTimers()
       if (opts.waitForPbx === false) ari.startInBackground()
       else await ari.start()
@@ -170,6 +177,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
     async close() {
       if (closed) return
       closed = true
+      clearInterval(reasonsTimer)
       await acd.stop()
       await ari.stop()
       await calls.idle()

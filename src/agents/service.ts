@@ -51,6 +51,11 @@ export class AgentService extends EventEmitter<AgentServiceEvents> {
     return this.deps.policy
   }
 
+  /** The center's not-ready reasons are data (administrators change them); the rules read them here. */
+  setNotReadyReasons(codes: readonly string[]): void {
+    this.deps.policy = { ...this.deps.policy, notReadyReasons: [...codes] }
+  }
+
   today(): string {
     return dayOf(this.deps.clock.now(), this.deps.timeZone)
   }

@@ -15,7 +15,9 @@ const RoutingErrors = {
   queueInUse: createError<[string]>('HOTLINE_ROUTING_QUEUE_IN_USE', "queue '%s' is still used by a line or another queue's overflow", 409),
   lineNotFound: createError<[string]>('HOTLINE_ROUTING_LINE_NOT_FOUND', "no line '%s'", 404),
   agentNotFound: createError<[string]>('HOTLINE_ROUTING_AGENT_NOT_FOUND', "no agent '%s'", 404),
-  badHours: createError<[string]>('HOTLINE_ROUTING_BAD_HOURS', '%s', 400)
+  badHours: createError<[string]>('HOTLINE_ROUTING_BAD_HOURS', '%s', 400),
+  reasonNotFound: createError<[string]>('HOTLINE_ROUTING_REASON_NOT_FOUND', "no not-ready reason '%s'", 404),
+  lastReason: createError<[]>('HOTLINE_ROUTING_LAST_REASON', 'agents need at least one not-ready reason; add another before deleting this one', 409)
 }
 
 const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() })
@@ -74,6 +76,40 @@ export function routingRoutes(deps: { records: RoutingRecords; directory: QueueD
       if (result === 'missing') throw new RoutingErrors.queueNotFound(request.params.queueId)
       if (result === 'in-use') throw new RoutingErrors.queueInUse(request.params.queueId)
       await deps.directory.refresh()
+      return reply.code(204).send(null)
+    })
+
+    const ReasonCode = Type.String({ pattern: '^[a-z0-9_-]{1,40}$' })
+    const ReasonSchema = Type.Object({ code: Type.String(), label: Type.String() })
+    app.get('/v1/not-ready-reasons', {
+      preHandler: requireRole('agent', 'supervisor', 'admin'),
+      schema: { tags: ['routing'], security: bearerSecurity, summary: 'The center\'s not-ready reasons (示忙原因), in display order', response: { 200: Type.Array(ReasonSchema) } }
+    }, async () => deps.records.notReadyReasons())
+
+    app.put('/v1/not-ready-reasons/:code', {
+      preHandler: admin,
+      schema: {
+        tags: ['routing'], security: bearerSecurity, summary: 'Create or change a not-ready reason',
+        params: Type.Object({ code: ReasonCode }),
+        body: Type.Object({ label: Type.String({ minLength: 1, maxLength: 40 }), sortOrder: Type.Integer({ minimum: 0, maximum: 999, default: 0 }) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ code: Type.String(), result: Type.String() }), 400: ErrorBody }
+      }
+    }, async (request) => {
+      const body = request.body as { label: string; sortOrder: number }
+      const result = await deps.records.upsertNotReadyReason(request.params.code, body.label, body.sortOrder)
+      await deps.onReasonsChanged?.()
+      return { code: request.params.code, result }
+    })
+
+    app.delete('/v1/not-ready-reasons/:code', {
+      preHandler: admin,
+      schema: { tags: ['routing'], security: bearerSecurity, summary: 'Delete a not-ready reason', params: Type.Object({ code: ReasonCode }), response: { 204: Type.Null(), 404: ErrorBody, 409: ErrorBody } }
+    }, async (request, reply) => {
+      const all = await deps.records.notReadyReasons()
+      if (!all.some((r) => r.code === request.params.code)) throw new RoutingErrors.reasonNotFound(request.params.code)
+      if (all.length === 1) throw new RoutingErrors.lastReason()
+      await deps.records.deleteNotReadyReason(request.params.code)
+      await deps.onReasonsChanged?.()
       return reply.code(204).send(null)
     })
 

@@ -46,6 +46,16 @@ export class RoutingRecords {
     return this.sql<{ code: string; label: string }[]>`select code, label from not_ready_reasons order by sort_order, code`
   }
 
+  async upsertNotReadyReason(code: string, label: string, sortOrder: number): Promise<'created' | 'updated'> {
+    const [row] = await this.sql<{ created: boolean }[]>`insert into not_ready_reasons (code, label, sort_order) values (${code}, ${label}, ${sortOrder})
+      on conflict (code) do update set label = excluded.label, sort_order = excluded.sort_order returning (xmax = 0) as created`
+    return row?.created ? 'created' : 'updated'
+  }
+
+  async deleteNotReadyReason(code: string): Promise<boolean> {
+    return (await this.sql`delete from not_ready_reasons where code = ${code} returning code`).length > 0
+  }
+
   async setProfile(agentId: string, skills: Record<string, number>, queues: string[]): Promise<boolean> {
     const rows = await this.sql`insert into agent_profiles (agent_id, skills, queues) select id, ${this.sql.json(skills as never)}, ${queues} from users where id = ${agentId} and role = 'agent'
       on conflict (agent_id) do update set skills = excluded.skills, queues = excluded.queues returning agent_id`
