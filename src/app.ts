@@ -38,6 +38,10 @@ import { statisticsRoutes } from './statistics/routes.ts'
 import { StatisticsStore } from './statistics/store.ts'
 import type { StaffingView } from './calls/service.ts'
 import { attachRealtime } from './realtime/server.ts'
+import { CallControl, parseTransferTargets } from './calls/control.ts'
+import { callControlRoutes } from './calls/control-routes.ts'
+import { ScreenPop } from './realtime/screen-pop.ts'
+import { softphoneRoutes } from './softphone/routes.ts'
 
 export interface Hotline {
   app: FastifyInstance
@@ -145,10 +149,20 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   await app.register(ticketRoutes({ tickets, now: () => clock.now() }))
   await app.register(statisticsRoutes({ store: new StatisticsStore(sql), timeZone: config.HOTLINE_TIMEZONE, now: () => clock.now() }))
 
-  const realtime = attachRealtime({ app, redis, agents, commands, calls, waiting, directory, now: () => clock.now() })
+  const control = new CallControl({
+    rest: ari.rest, redis, live: liveCalls, calls, agents, log: log.child({ component: 'call-control' }),
+    settings: { app: config.HOTLINE_ARI_APP, mohClass: config.HOTLINE_MOH_CLASS, trunk: config.HOTLINE_TRANSFER_TRUNK, targets: parseTransferTargets(config.HOTLINE_TRANSFER_TARGETS), ringTimeoutSeconds: config.HOTLINE_RING_TIMEOUT_S }
+  })
+  calls.on('ended', (call) => { control.onCallEnded(call).catch((err) => log.warn({ err, callId: call.callId }, 'call control clean-up failed')) })
+  const pop = new ScreenPop({ directory, tickets, log: log.child({ component: 'screen-pop' }), now: () => clock.now() })
+  const sipWsUrl = config.HOTLINE_SIP_WS_URL ?? config.HOTLINE_ARI_URL.replace(/^http/, 'ws').replace(/\/+$/, '') + '/ws'
+  await app.register(callControlRoutes({ control, pop, agents, seatSecret: config.HOTLINE_SEAT_SECRET, sipWsUrl, sipDomain: new URL(sipWsUrl).hostname }))
+  await app.register(softphoneRoutes())
+  const realtime = attachRealtime({ app, redis, agents, commands, calls, waiting, directory, now: () => clock.now(), control, pop, log: log.child({ component: 'realtime' }) })
 
   ari.on('event', (event) => {
     calls.handle(event).catch((err) => log.error({ err, type: event.type }, 'ARI event handling failed'))
+    control.handle(event).catch((err) => log.error({ err, type: event.type }, 'call control event handling failed'))
   })
   ari.on('connected', ({ reconnect }) => {
     calls.reconcile()

@@ -7,6 +7,13 @@ import { Type, type Static } from 'typebox'
 import { Ajv } from 'ajv'
 
 
+const DEFAULT_TRANSFER_TARGETS = JSON.stringify([
+  { number: '110', name: '公安报警 110', kind: 'emergency' },
+  { number: '119', name: '消防 119', kind: 'emergency' },
+  { number: '120', name: '医疗急救 120', kind: 'emergency' },
+  { number: '122', name: '交通事故 122', kind: 'emergency' }
+])
+
 export const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
@@ -39,8 +46,19 @@ export const ConfigSchema = Type.Object({
   /** Greeting played before queueing (sound name as Asterisk knows it); empty for none. */
   HOTLINE_GREETING: Type.String({ default: 'sound:hotline/greeting' }),
   HOTLINE_MOH_CLASS: Type.String({ default: 'default' }),
+  /** Mask callers' numbers on the supervisors' wallboard (138****0000); false shows them whole. */
+  HOTLINE_WALLBOARD_MASK_CALLER: Type.Boolean({ default: true }),
   HOTLINE_TIMEZONE: Type.String({ default: 'Asia/Shanghai' }),
-  HOTLINE_TOKEN_TTL_S: Type.Integer({ default: 43200, minimum: 60 })
+  HOTLINE_TOKEN_TTL_S: Type.Integer({ default: 43200, minimum: 60 }),
+  /**
+   * Numbers an agent may transfer to, JSON: [{"number":"110","name":"公安","kind":"emergency"}, …]
+   * (kind emergency or unit). Default: the emergency lines 110, 119, 120, 122.
+   */
+  HOTLINE_TRANSFER_TARGETS: Type.String({ default: DEFAULT_TRANSFER_TARGETS }),
+  /** The PJSIP endpoint transfers are dialled through: PJSIP/<number>@<trunk>. */
+  HOTLINE_TRANSFER_TRUNK: Type.String({ default: 'trunk', pattern: '^[A-Za-z0-9_-]+$' }),
+  /** Where the browser softphone registers (SIP over WebSocket); default: ws://<ARI host>/ws. */
+  HOTLINE_SIP_WS_URL: Type.Optional(Type.String({ pattern: '^wss?://' }))
 })
 
 export type Config = Readonly<Static<typeof ConfigSchema>>

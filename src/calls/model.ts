@@ -30,6 +30,12 @@ export interface LiveCall {
   /** Mixing bridge holding caller and agent while talking. */
   bridgeId: string | null
   recordingName: string | null
+  /**
+   * Set when the agent transferred the call (blind or after consulting): the channel that now
+   * stands in the agent's place. The agent is already in wrap-up; the call ends when either
+   * the caller or this channel hangs up.
+   */
+  handedOffTo?: string | null
 }
 
 export const bridgeIds = {
@@ -44,7 +50,11 @@ export const recordingNameFor = (callId: string): string => `call-${callId}`
 /** Arguments our dialplan and originations put on Stasis(hotline, <entry>, …). */
 export const STASIS_ENTRY = {
   inbound: 'inbound',
-  agentLeg: 'agent-leg'
+  agentLeg: 'agent-leg',
+  /** A transfer target (110, a unit) dialled by call control (src/calls/control.ts). */
+  consult: 'consult',
+  /** A supervisor's legs (snoop, seat): supervisor,<snoop|leg>,<session id>; see src/supervision/. */
+  supervisor: 'supervisor'
 } as const
 
 export const CHANNEL_VAR_CALL_ID = 'HOTLINE_CALL_ID'

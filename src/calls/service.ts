@@ -102,6 +102,9 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
   private readonly lanes = new Lanes()
   private readonly scopes = new Map<string, CallScope>()
   private readonly channelToCall = new Map<string, string>()
+  private readonly entryHandlers = new Map<string, (channel: AriChannel, args: string[]) => Promise<void>>()
+  /** Holding bridges this process created or found (see joinHoldBridge). */
+  private readonly holdBridges = new Set<string>()
 
   constructor(private readonly deps: CallFlowDeps) {
     super()
@@ -117,17 +120,36 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     return this.deps.log.child({ callId: call.callId, agentId: call.agentId ?? undefined, queueId: call.queueId ?? undefined })
   }
 
+  /** Channels of other capabilities (a supervisor's legs) enter Stasis under their own entry. */
+  registerEntry(entry: string, handler: (channel: AriChannel, args: string[]) => Promise<void>): void {
+    this.entryHandlers.set(entry, handler)
+  }
+
+  /** Work on a call that must not interleave with its ARI events (e.g. re-ordering its queue entry). */
+  runInCallLane<T>(callId: string, work: () => Promise<T>): Promise<T> {
+    return this.lanes.run(callId, work)
+  }
+
+  /** A supervisor moves a waiting caller to another queue: the overflow path, logged as an overflow with the reason. */
+  moveQueued(callId: string, fromQueueId: string, toQueueId: string, reason: string): Promise<'moved' | 'not-waiting'> {
+    return this.lanes.run(callId, async () => ((await this.onOverflowDue(callId, fromQueueId, toQueueId, reason)) ? 'moved' : 'not-waiting'))
+  }
+
   /** Entry point for every ARI event of the Stasis app. */
   handle(event: AriEvent): Promise<void> {
     switch (event.type) {
       case 'StasisStart': {
         const [entry, arg] = event.args
         if (entry === STASIS_ENTRY.agentLeg && arg) return this.lanes.run(arg, () => this.onAgentAnswered(arg, event.channel))
+        // Transfer targets belong to call control (control.ts), which hears the same events.
+        if (entry === STASIS_ENTRY.consult) return Promise.resolve()
         if (entry === STASIS_ENTRY.inbound || entry === undefined) {
           const callId = randomUUID()
           this.channelToCall.set(event.channel.id, callId)
           return this.lanes.run(callId, () => this.onInbound(callId, event.channel, arg ?? event.channel.dialplan?.exten ?? ''))
         }
+        const extra = entry === undefined ? undefined : this.entryHandlers.get(entry)
+        if (extra) return extra(event.channel, event.args.slice(1))
         this.deps.log.warn({ args: event.args, channel: event.channel.name }, 'unknown Stasis entry; hanging up')
         return this.ignoreGone(this.deps.rest.hangup(event.channel.id))
       }
@@ -209,13 +231,8 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
   /** Puts the caller in the queue's holding bridge with music and makes them routable. */
   private async enqueue(call: LiveCall): Promise<void> {
     const queueId = call.queueId!
-    const holdId = bridgeIds.queueHold(queueId)
     try {
-      await this.deps.rest.createBridge(holdId, 'holding', holdId)
-      await this.deps.rest.addToBridge(holdId, [call.callerChannelId], { role: 'participant' })
-      await this.deps.rest.startBridgeMoh(holdId, this.deps.settings.mohClass).catch((err) => {
-        this.logFor(call).warn({ err: (err as Error).message }, 'music on hold did not start')
-      })
+      await this.joinHoldBridge(queueId, call.callerChannelId)
     } catch (err) {
       if (err instanceof AriNotFound) return
       throw err
@@ -224,12 +241,38 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     call.queuedAt = this.deps.clock.now()
     await this.deps.live.save(call)
     await this.deps.waiting.add({ callId: call.callId, queueId, priority: call.priority, enteredAt: call.queuedAt, skills: [] })
+    // The ACD may pick this caller at once; its offer waits for this lane, so the records below
+    // are still written before the offer's.
+    this.deps.requestDispatch()
     await this.deps.records.queued(call)
     this.deps.metrics.callsEntered.inc({ queue: queueId })
     this.logFor(call).info('call queued')
     this.emit('queue-changed', queueId)
     await this.armWaitingTimers(call)
-    this.deps.requestDispatch()
+  }
+
+  /**
+   * Puts a caller in the queue's holding bridge. The bridge (deterministic id, music on hold) is
+   * created the first time only: creating it per caller cost three ARI round trips on the path
+   * to the agent. A 404 means the bridge is gone (the PBX restarted): create it again.
+   */
+  private async joinHoldBridge(queueId: string, channelId: string): Promise<void> {
+    const holdId = bridgeIds.queueHold(queueId)
+    if (this.holdBridges.has(holdId)) {
+      try {
+        await this.deps.rest.addToBridge(holdId, [channelId], { role: 'participant' })
+        return
+      } catch (err) {
+        if (!(err instanceof AriNotFound)) throw err
+        this.holdBridges.delete(holdId)
+      }
+    }
+    await this.deps.rest.createBridge(holdId, 'holding', holdId)
+    await this.deps.rest.startBridgeMoh(holdId, this.deps.settings.mohClass).catch((err) => {
+      this.deps.log.warn({ err: (err as Error).message, bridgeId: holdId }, 'music on hold did not start')
+    })
+    this.holdBridges.add(holdId)
+    await this.deps.rest.addToBridge(holdId, [channelId], { role: 'participant' })
   }
 
   /** Overflow and position announcements for a waiting caller, re-armed whenever they (re)join a queue. */
@@ -252,18 +295,15 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
   }
 
   /** The caller waited too long for this queue: move them, keeping their place in time. */
-  private async onOverflowDue(callId: string, fromQueueId: string, toQueueId: string): Promise<void> {
+  private async onOverflowDue(callId: string, fromQueueId: string, toQueueId: string, reason = 'max-wait'): Promise<boolean> {
     const call = await this.deps.live.get(callId)
-    if (!call || call.phase !== 'queued' || call.queueId !== fromQueueId) return
-    if (!(await this.deps.waiting.remove(fromQueueId, callId))) return // being offered right now
+    if (!call || call.phase !== 'queued' || call.queueId !== fromQueueId) return false
+    if (!(await this.deps.waiting.remove(fromQueueId, callId))) return false // being offered right now
     const now = this.deps.clock.now()
-    await this.deps.records.log(call, 'overflowed', now, { from: fromQueueId, to: toQueueId, reason: 'max-wait' })
-    const toHold = bridgeIds.queueHold(toQueueId)
+    await this.deps.records.log(call, 'overflowed', now, { from: fromQueueId, to: toQueueId, reason })
     try {
       await this.ignoreGone(this.deps.rest.removeFromBridge(bridgeIds.queueHold(fromQueueId), [call.callerChannelId]))
-      await this.deps.rest.createBridge(toHold, 'holding', toHold)
-      await this.deps.rest.addToBridge(toHold, [call.callerChannelId], { role: 'participant' })
-      await this.deps.rest.startBridgeMoh(toHold, this.deps.settings.mohClass).catch(() => {})
+      await this.joinHoldBridge(toQueueId, call.callerChannelId)
     } catch (err) {
       if (!(err instanceof AriNotFound)) throw err
     }
@@ -275,6 +315,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     this.emit('queue-changed', toQueueId)
     await this.armWaitingTimers(call)
     this.deps.requestDispatch()
+    return true
   }
 
   /** "您前面还有 N 位来电在等待，预计等待时间约 M 分钟", then back to the music. */
@@ -310,7 +351,6 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       call.offerAttempts += 1
       this.channelToCall.set(agentChannelId, call.callId)
       await this.deps.live.save(call)
-      await this.deps.records.offered(call)
       const log = this.logFor(call)
       log.info({ seat: agent.seat, waitMs: call.offeredAt - (call.queuedAt ?? call.offeredAt) }, 'call offered')
       // The screen pop goes out before the seat rings, so the panel shows who is calling.
@@ -329,9 +369,13 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
         })
       } catch (err) {
         log.warn({ err: (err as Error).message, seat: agent.seat }, 'could not ring the seat')
+        await this.deps.records.offered(call)
         await this.offerFailed(call, 'offer-rejected', { reason: 'originate-failed' })
         return true
       }
+      // Written after the seat rings: the record is not on the path to the agent's phone. The
+      // answer is handled in this call's lane, so it cannot overtake this write.
+      await this.deps.records.offered(call)
       this.armRingGuard(call.callId, agentChannelId, ringTimeoutSeconds + 5)
       return true
     })
@@ -458,10 +502,37 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     if (call.bridgeId) await this.ignoreGone(this.deps.rest.destroyBridge(call.bridgeId))
     const queue = call.queueId ? await this.deps.directory.queue(call.queueId) : undefined
     const wrapUpSeconds = queue?.wrapUpSeconds ?? 0
-    const ended = await this.deps.agents.tryApply(call.agentId!, { type: 'call-ended', callId: call.callId, wrapUpSeconds }, 'system')
-    if (!ended.ok) log.warn({ rejection: ended.rejection }, 'agent state did not follow the hangup')
+    if (!call.handedOffTo) { // after a transfer the agent went to wrap-up at the hand-off
+      const ended = await this.deps.agents.tryApply(call.agentId!, { type: 'call-ended', callId: call.callId, wrapUpSeconds }, 'system')
+      if (!ended.ok) log.warn({ rejection: ended.rejection }, 'agent state did not follow the hangup')
+    }
     log.info({ endedBy, talkMs: this.deps.clock.now() - (call.answeredAt ?? this.deps.clock.now()) }, 'call ended')
     await this.finish(call, 'answered', endedBy, 'completed')
+  }
+
+  /**
+   * Transfer: `farChannelId` (a transfer target, see control.ts) takes the agent's place in the
+   * call, so the usual teardown (either side hangs up → the other is hung up, the recording
+   * stopped, the bridge destroyed) keeps working; the agent's own leg no longer belongs to the
+   * call and the agent goes to wrap-up now. Returns the call with the agent's former channel in
+   * agentChannelId (for the caller to hang up), or null when it is not this agent's talking call.
+   */
+  handOff(callId: string, agentId: string, farChannelId: string): Promise<LiveCall | null> {
+    return this.lanes.run(callId, async () => {
+      const call = await this.deps.live.get(callId)
+      if (!call || call.phase !== 'talking' || call.agentId !== agentId || call.handedOffTo) return null
+      const agentChannelId = call.agentChannelId
+      if (agentChannelId) { this.channelToCall.delete(agentChannelId); await this.deps.live.forgetChannel(agentChannelId) }
+      call.agentChannelId = farChannelId
+      call.handedOffTo = farChannelId
+      this.channelToCall.set(farChannelId, callId)
+      await this.deps.live.save(call)
+      const queue = call.queueId ? await this.deps.directory.queue(call.queueId) : undefined
+      const ended = await this.deps.agents.tryApply(agentId, { type: 'call-ended', callId, wrapUpSeconds: queue?.wrapUpSeconds ?? 0 }, 'system')
+      if (!ended.ok) this.logFor(call).warn({ rejection: ended.rejection }, 'agent state did not follow the transfer')
+      this.logFor(call).info({ farChannelId }, 'call handed off (transfer)')
+      return { ...call, agentChannelId }
+    })
   }
 
   private async finish(call: LiveCall, outcome: CallOutcome, endedBy: EndedBy, logEvent: QueueLogEvent | null): Promise<void> {

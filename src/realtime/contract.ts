@@ -28,6 +28,43 @@ export interface CallOfferView {
   waitSeconds: number
   offeredAt: string
   kind: 'inbound' | 'callback'
+  /** The caller's earlier tickets, newest first (empty when the lookup failed: the pop never waits on it). */
+  earlierTickets: EarlierTicketView[]
+  /** An open ticket, or a recent one in the same category: the agent should look before accepting a new one. */
+  repeatCaller: boolean
+}
+
+export interface EarlierTicketView {
+  id: string
+  number: string
+  status: string
+  categoryCode: string
+  createdAt: string
+  deadline: string
+  open: boolean
+}
+
+/** What the agent controls on the current call, kept by the server so a reloaded panel gets it back. */
+export interface CallControlView {
+  held: boolean
+  muted: boolean
+  /** A consultation (咨询转接) in progress: the caller waits on hold while the agent talks to the target. */
+  consult: { number: string; name: string; state: 'ringing' | 'talking' } | null
+}
+
+/** The agent's current call, for a panel that (re)connects mid-call. */
+export interface CurrentCallView {
+  call: CallOfferView
+  phase: 'offered' | 'talking'
+  answeredAt: string | null
+  recordingName: string | null
+  control: CallControlView
+}
+
+export interface TransferTargetView {
+  number: string
+  name: string
+  kind: 'emergency' | 'unit'
 }
 
 export interface QueueView {
@@ -41,6 +78,8 @@ export interface AgentServerToClient {
   'call:offered': (offer: CallOfferView) => void
   'call:answered': (call: { callId: string; answeredAt: string; recordingName: string | null }) => void
   'call:ended': (call: { callId: string; endedBy: string; outcome: string }) => void
+  /** Hold, mute or consultation changed (from this panel, another tab or the far end hanging up). */
+  'call:control-changed': (change: { callId: string; control: CallControlView }) => void
 }
 
 export interface AgentClientToServer {
@@ -50,7 +89,15 @@ export interface AgentClientToServer {
   'agent:set-not-ready': (body: { reason: string }, ack: (res: Ack<AgentStateView>) => void) => void
   'agent:extend-wrap-up': (body: { seconds: number }, ack: (res: Ack<AgentStateView>) => void) => void
   'agent:sign-out': (ack: (res: Ack<AgentStateView>) => void) => void
+  /** The current call (offered or talking) with its screen pop, or null. */
+  'call:get-current': (ack: (res: Ack<CurrentCallView | null>) => void) => void
+  /** Call control on the agent's current call; `action` is one of CALL_ACTIONS. */
+  'call:control': (body: CallControlCommand, ack: (res: Ack<CallControlView>) => void) => void
 }
+
+export const CALL_ACTIONS = ['hold', 'unhold', 'mute', 'unmute', 'dtmf', 'hangup', 'transfer', 'consult', 'consult-complete', 'consult-cancel'] as const
+export type CallAction = (typeof CALL_ACTIONS)[number]
+export interface CallControlCommand { action: CallAction; digits?: string; number?: string }
 
 export interface SupervisorServerToClient {
   'agent:state-changed': (state: AgentStateView) => void

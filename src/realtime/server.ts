@@ -16,13 +16,20 @@ import { ExtendBody, NotReadyBody, SignInBody } from '../agents/schemas.ts'
 import type { AgentService } from '../agents/service.ts'
 import type { TokenClaims } from '../auth/plugin.ts'
 import type { CallFlow } from '../calls/service.ts'
+import type { CallControl } from '../calls/control.ts'
 import type { LiveCall } from '../calls/model.ts'
 import { describeError } from '../http/errors.ts'
 import type { QueueWaitingStore, QueueDirectory } from '../queueing/store.ts'
-import type { Ack, AgentClientToServer, AgentServerToClient, CallOfferView, SupervisorClientToServer, SupervisorServerToClient } from './contract.ts'
+import type { Logger } from 'pino'
+import { CALL_ACTIONS, type Ack, type AgentClientToServer, type AgentServerToClient, type CallOfferView, type CurrentCallView, type SupervisorClientToServer, type SupervisorServerToClient } from './contract.ts'
+import type { ScreenPop } from './screen-pop.ts'
 
 const ajv = new Ajv({ allErrors: false })
-const validators = { signIn: ajv.compile(SignInBody), notReady: ajv.compile(NotReadyBody), extend: ajv.compile(ExtendBody) }
+const CallControlBody = {
+  type: 'object', additionalProperties: false, required: ['action'],
+  properties: { action: { type: 'string', enum: [...CALL_ACTIONS] }, digits: { type: 'string', maxLength: 32 }, number: { type: 'string', maxLength: 32 } }
+} as const
+const validators = { signIn: ajv.compile(SignInBody), notReady: ajv.compile(NotReadyBody), extend: ajv.compile(ExtendBody), callControl: ajv.compile(CallControlBody) }
 
 type AgentSocket = Socket<AgentClientToServer, AgentServerToClient, Record<string, never>, { user: TokenClaims }>
 
@@ -51,13 +58,28 @@ export interface RealtimeDeps {
   waiting: QueueWaitingStore
   directory: QueueDirectory
   now: () => number
+  control: CallControl
+  pop: ScreenPop
+  log: Logger
+}
+
+/** The agent's current call as a reconnecting panel needs it (shared with the REST route). */
+export async function currentCallView(control: CallControl, pop: ScreenPop, agentId: string): Promise<CurrentCallView | null> {
+  const current = await control.current(agentId)
+  if (!current) return null
+  const { call } = current
+  return {
+    call: await pop.view(call), phase: call.phase === 'talking' ? 'talking' : 'offered',
+    answeredAt: call.answeredAt === null ? null : new Date(call.answeredAt).toISOString(), recordingName: call.recordingName, control: current.control
+  }
 }
 
 export function attachRealtime(deps: RealtimeDeps): { io: Server; close(): Promise<void> } {
   const adapterRedis = deps.redis.duplicate()
   const io = new Server(deps.app.server, {
     path: '/socket.io',
-    serveClient: false,
+    // The agent panel (softphone/) loads the client from here: same version as the server, no CDN.
+    serveClient: true,
     // A short blocking read lets shutdown finish within a second.
     adapter: createAdapter(adapterRedis, { blockTimeInMs: 1000 }),
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000 }
@@ -100,6 +122,15 @@ export function attachRealtime(deps: RealtimeDeps): { io: Server; close(): Promi
       return run(() => deps.commands.extendWrapUp(agentId, body.seconds, agentId), ack)
     })
     socket.on('agent:sign-out', (ack) => run(() => deps.commands.signOut(agentId, agentId), ack))
+    socket.on('call:get-current', async (ack) => {
+      if (typeof ack !== 'function') return
+      try { ack({ ok: true, data: await currentCallView(deps.control, deps.pop, agentId) }) } catch (err) { ack(fail(err)) }
+    })
+    socket.on('call:control', async (body, ack) => {
+      if (typeof ack !== 'function') return
+      if (!validators.callControl(body)) return ack(badInput('body', validators.callControl.errors as never))
+      try { ack({ ok: true, data: await deps.control.command(agentId, body.action, body) }) } catch (err) { ack(fail(err)) }
+    })
   })
 
   const supervisorNs: Namespace<SupervisorClientToServer, SupervisorServerToClient> = io.of('/supervisor')
@@ -119,24 +150,22 @@ export function attachRealtime(deps: RealtimeDeps): { io: Server; close(): Promi
     supervisorNs.to(rooms.supervisors).emit('agent:state-changed', view)
   })
 
-  const offerView = async (call: LiveCall): Promise<CallOfferView> => {
-    const line = await deps.directory.lineFor(call.dialledNumber)
-    return {
-      callId: call.callId, callerNumber: call.callerNumber, dialledNumber: call.dialledNumber, lineNumber: call.lineNumber,
-      lineName: line?.number === call.lineNumber ? line.name : null, queueId: call.queueId,
-      waitSeconds: Math.round(((call.offeredAt ?? deps.now()) - (call.queuedAt ?? call.arrivedAt)) / 100) / 10,
-      offeredAt: new Date(call.offeredAt ?? deps.now()).toISOString(), kind: 'inbound'
-    }
-  }
+  const offerView = (call: LiveCall): Promise<CallOfferView> => deps.pop.view(call)
   deps.calls.on('offered', (call) => {
     if (!call.agentId) return
-    void offerView(call).then((view) => agentNs.to(rooms.agent(call.agentId!)).emit('call:offered', view))
+    // Never in the call's way: the pop is built and sent beside the call flow, not inside it.
+    offerView(call)
+      .then((view) => agentNs.to(rooms.agent(call.agentId!)).emit('call:offered', view))
+      .catch((err) => deps.log.error({ err, callId: call.callId }, 'screen pop failed'))
   })
+  deps.control.on('changed', (agentId, callId, control) => agentNs.to(rooms.agent(agentId)).emit('call:control-changed', { callId, control }))
+  deps.control.on('transferred', (agentId, callId) => agentNs.to(rooms.agent(agentId)).emit('call:ended', { callId, outcome: 'transferred', endedBy: 'agent' }))
   deps.calls.on('answered', (call) => {
     if (call.agentId) agentNs.to(rooms.agent(call.agentId)).emit('call:answered', { callId: call.callId, answeredAt: new Date(call.answeredAt!).toISOString(), recordingName: call.recordingName })
   })
   deps.calls.on('ended', (call, outcome, endedBy) => {
-    if (call.agentId) agentNs.to(rooms.agent(call.agentId)).emit('call:ended', { callId: call.callId, outcome, endedBy })
+    // A transferred call already ended for the agent at the hand-off.
+    if (call.agentId && !call.handedOffTo) agentNs.to(rooms.agent(call.agentId)).emit('call:ended', { callId: call.callId, outcome, endedBy })
   })
   deps.calls.on('queue-changed', (queueId) => {
     void deps.waiting.waiting([queueId]).then((entries) => {

@@ -15,5 +15,7 @@ export const keys = {
   call: (callId: string) => `${P}:call:${callId}`,
   liveCalls: () => `${P}:calls:live`,
   channelCall: (channelId: string) => `${P}:channel:${channelId}`,
+  /** Hold / mute / consultation state of a call, set by the agent's call control. */
+  callControl: (callId: string) => `${P}:call-control:${callId}`,
   lease: (name: string) => `${P}:lease:${name}`
 } as const

@@ -1,0 +1,306 @@
+/**
+ * Call control from the agent's panel (hold, mute, DTMF, hang up, blind and consult transfer).
+ * Every command goes through the server, so the server's view and Asterisk's never diverge:
+ * the panel's softphone only carries the media.
+ *
+ * How it is done with ARI:
+ * - Hold: the caller moves from the call's mixing bridge to a holding bridge of the call's own
+ *   (`call-<id>-hold`) with music; unhold moves them back. The mixing bridge (and its
+ *   recording) stays, so the conversation and the recording carry on after the hold.
+ * - Mute: the agent's channel is muted inbound (what the agent says no longer reaches the bridge).
+ * - Transfer targets (110/119/120/122 and unit numbers, from configuration) are dialled as
+ *   `PJSIP/<number>@<trunk>` into our Stasis app with the entry `consult`; CallFlow leaves those
+ *   legs to this module. When a transfer completes, CallFlow.handOff puts the target in the
+ *   agent's place, so CallFlow's teardown (either side hangs up) keeps working unchanged.
+ * State (held, muted, consultation) is kept in Redis per call, so a reloaded panel or another
+ * server node sees it.
+ */
+import createError from '@fastify/error'
+import { EventEmitter } from 'node:events'
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import type { AgentService } from '../agents/service.ts'
+import { Lanes } from '../domain/lanes.ts'
+import { AriNotFound } from '../pbx/ari/errors.ts'
+import type { AriEvent } from '../pbx/ari/events.ts'
+import type { AriRest } from '../pbx/ari/rest.ts'
+import type { CallAction, CallControlView } from '../realtime/contract.ts'
+import { keys } from '../redis/keys.ts'
+import { bridgeIds, STASIS_ENTRY, type LiveCall } from './model.ts'
+import type { CallFlow } from './service.ts'
+import type { LiveCallStore } from './store.ts'
+
+export interface TransferTarget { number: string; name: string; kind: 'emergency' | 'unit' }
+
+export const CallControlErrors = {
+  noCall: createError<[string]>('HOTLINE_CALLS_NO_CURRENT_CALL', 'agent %s has no call to control', 409),
+  notNow: createError<[string]>('HOTLINE_CALLS_NOT_NOW', '%s', 409),
+  invalid: createError<[string]>('HOTLINE_BAD_REQUEST', '%s', 400)
+}
+
+interface ControlState {
+  held: boolean
+  muted: boolean
+  consult: { number: string; name: string; state: 'ringing' | 'talking'; channelId: string; blind: boolean } | null
+}
+
+const EMPTY: ControlState = { held: false, muted: false, consult: null }
+const holdBridgeId = (callId: string) => `call-${callId}-hold`
+/** The consulted channel's id carries the call id, so its events find the call without an index. */
+const CONSULT_PREFIX = 'consult-'
+const callIdOfConsult = (channelId: string): string | null => {
+  const m = /^consult-([0-9a-f-]{36})-/.exec(channelId)
+  return m ? m[1]! : null
+}
+
+/** Parses HOTLINE_TRANSFER_TARGETS; throws naming the variable so the server refuses to start. */
+export function parseTransferTargets(json: string): TransferTarget[] {
+  let raw: unknown
+  try { raw = JSON.parse(json) } catch { throw new Error('HOTLINE_TRANSFER_TARGETS is not valid JSON') }
+  if (!Array.isArray(raw)) throw new Error('HOTLINE_TRANSFER_TARGETS must be a JSON array')
+  return raw.map((t: { number?: unknown; name?: unknown; kind?: unknown }, i) => {
+    if (typeof t?.number !== 'string' || !/^[0-9+*#]{2,32}$/.test(t.number)) throw new Error(`HOTLINE_TRANSFER_TARGETS[${i}].number must be a phone number`)
+    if (typeof t.name !== 'string' || t.name.length === 0) throw new Error(`HOTLINE_TRANSFER_TARGETS[${i}].name is required`)
+    if (t.kind !== 'emergency' && t.kind !== 'unit') throw new Error(`HOTLINE_TRANSFER_TARGETS[${i}].kind must be emergency or unit`)
+    return { number: t.number, name: t.name, kind: t.kind }
+  })
+}
+
+export interface CallControlDeps {
+  rest: AriRest
+  redis: Redis
+  live: LiveCallStore
+  calls: CallFlow
+  agents: AgentService
+  log: Logger
+  settings: { app: string; mohClass: string; trunk: string; targets: TransferTarget[]; ringTimeoutSeconds: number }
+}
+
+export interface CallControlEvents {
+  /** Hold, mute or consultation of an agent's call changed. */
+  changed: [agentId: string, callId: string, view: CallControlView]
+  /** The agent handed the call to a transfer target and is out of it. */
+  transferred: [agentId: string, callId: string, target: string]
+}
+
+export class CallControl extends EventEmitter<CallControlEvents> {
+  private readonly lanes = new Lanes()
+
+  constructor(private readonly deps: CallControlDeps) {
+    super()
+  }
+
+  targets(): TransferTarget[] {
+    return this.deps.settings.targets
+  }
+
+  /** The agent's call (offered or talking, not yet handed off), with its control state. */
+  async current(agentId: string): Promise<{ call: LiveCall; control: CallControlView } | null> {
+    const agent = await this.deps.agents.get(agentId)
+    if (!agent.callId) return null
+    const call = await this.deps.live.get(agent.callId)
+    if (!call || call.agentId !== agentId || call.handedOffTo || (call.phase !== 'offered' && call.phase !== 'talking')) return null
+    return { call, control: view(await this.state(call.callId)) }
+  }
+
+  command(agentId: string, action: CallAction, args: { digits?: string; number?: string } = {}): Promise<CallControlView> {
+    return this.deps.agents.get(agentId).then((agent) => {
+      if (!agent.callId) throw new CallControlErrors.noCall(agentId)
+      return this.lanes.run(agent.callId, () => this.run(agentId, agent.callId!, action, args))
+    })
+  }
+
+  private async run(agentId: string, callId: string, action: CallAction, args: { digits?: string; number?: string }): Promise<CallControlView> {
+    const call = await this.deps.live.get(callId)
+    if (!call || call.agentId !== agentId || call.handedOffTo || (call.phase !== 'offered' && call.phase !== 'talking')) throw new CallControlErrors.noCall(agentId)
+    const { rest } = this.deps
+    const st = await this.state(callId)
+    const log = this.deps.log.child({ callId, agentId, action })
+    if (action === 'hangup') {
+      // While ringing this is a rejection (busy): CallFlow treats it as offer-rejected.
+      if (call.agentChannelId) await ignoreGone(rest.hangup(call.agentChannelId, call.phase === 'offered' ? 'busy' : 'normal'))
+      log.info('agent hung up from the panel')
+      return view(st)
+    }
+    if (call.phase !== 'talking') throw new CallControlErrors.notNow(`'${action}' needs a connected call; the call is still ringing`)
+    switch (action) {
+      case 'hold':
+        if (!st.held) { await this.holdCaller(call); st.held = true; await this.agentEvent(agentId, 'hold', callId) }
+        break
+      case 'unhold':
+        if (st.consult) throw new CallControlErrors.notNow('a consultation is in progress: complete or cancel it first')
+        if (st.held) { await this.unholdCaller(call); st.held = false; await this.agentEvent(agentId, 'unhold', callId) }
+        break
+      case 'mute':
+        if (!st.muted) { await rest.mute(call.agentChannelId!, 'in'); st.muted = true }
+        break
+      case 'unmute':
+        if (st.muted) { await rest.unmute(call.agentChannelId!, 'in'); st.muted = false }
+        break
+      case 'dtmf': {
+        const digits = args.digits ?? ''
+        if (!/^[0-9*#A-D]{1,32}$/.test(digits)) throw new CallControlErrors.invalid('body.digits: 1 to 32 of 0-9 * # A-D')
+        // Keys go to whoever the agent is talking to: the consulted party, else the caller.
+        const to = st.consult?.state === 'talking' ? st.consult.channelId : call.callerChannelId
+        await rest.sendDtmf(to, digits)
+        break
+      }
+      case 'transfer':
+      case 'consult': {
+        const target = this.target(args.number)
+        if (st.consult) throw new CallControlErrors.notNow('a consultation is already in progress')
+        if (!st.held) { await this.holdCaller(call); st.held = true; await this.agentEvent(agentId, 'hold', callId) }
+        const channelId = `${CONSULT_PREFIX}${callId}-${Date.now().toString(36)}`
+        try {
+          await rest.originate({
+            channelId, endpoint: `PJSIP/${target.number}@${this.deps.settings.trunk}`, app: this.deps.settings.app,
+            appArgs: `${STASIS_ENTRY.consult},${callId}`,
+            // The emergency line sees the citizen's number, not the center's.
+            callerId: `"${call.callerNumber}" <${call.callerNumber}>`, timeoutSeconds: this.deps.settings.ringTimeoutSeconds * 2,
+            originator: call.callerChannelId
+          })
+        } catch (err) {
+          log.warn({ err: (err as Error).message, number: target.number }, 'could not dial the transfer target')
+          throw new CallControlErrors.notNow(`could not dial ${target.number}`)
+        }
+        st.consult = { number: target.number, name: target.name, state: 'ringing', channelId, blind: action === 'transfer' }
+        if (action === 'transfer') {
+          await this.save(callId, st)
+          await this.complete(call, agentId, st)
+          return view(st)
+        }
+        log.info({ number: target.number }, 'consulting a transfer target; caller on hold')
+        break
+      }
+      case 'consult-complete':
+        if (!st.consult || st.consult.state !== 'talking') throw new CallControlErrors.notNow('no answered consultation to complete')
+        await this.complete(call, agentId, st)
+        return view(st)
+      case 'consult-cancel':
+        if (!st.consult) throw new CallControlErrors.notNow('no consultation in progress')
+        await ignoreGone(rest.hangup(st.consult.channelId))
+        st.consult = null
+        await this.unholdCaller(call); st.held = false; await this.agentEvent(agentId, 'unhold', callId)
+        break
+    }
+    await this.save(callId, st)
+    const v = view(st)
+    this.emit('changed', agentId, callId, v)
+    return v
+  }
+
+  /**
+   * Puts the target in the agent's place: CallFlow hands the call off (agent to wrap-up), the
+   * agent's leg is hung up, and the caller joins the target in the call's bridge (for a blind
+   * transfer once the target answers).
+   */
+  private async complete(call: LiveCall, agentId: string, st: ControlState): Promise<void> {
+    const consult = st.consult!
+    const handed = await this.deps.calls.handOff(call.callId, agentId, consult.channelId)
+    if (!handed) { await ignoreGone(this.deps.rest.hangup(consult.channelId)); throw new CallControlErrors.noCall(agentId) }
+    if (handed.agentChannelId) await ignoreGone(this.deps.rest.hangup(handed.agentChannelId))
+    if (consult.state === 'talking') await this.connectCallerTo(call)
+    st.held = consult.state !== 'talking'
+    await this.save(call.callId, st)
+    this.deps.log.info({ callId: call.callId, agentId, number: consult.number, blind: consult.blind }, 'call transferred')
+    this.emit('transferred', agentId, call.callId, consult.number)
+  }
+
+  /** Events of the transfer targets' channels (CallFlow ignores their Stasis entry). */
+  handle(event: AriEvent): Promise<void> {
+    if (event.type === 'StasisStart' && event.args[0] === STASIS_ENTRY.consult && event.args[1]) {
+      const callId = event.args[1]
+      return this.lanes.run(callId, () => this.onTargetAnswered(callId, event.channel.id))
+    }
+    if ((event.type === 'ChannelDestroyed' || event.type === 'StasisEnd') && event.channel.id.startsWith(CONSULT_PREFIX)) {
+      const callId = callIdOfConsult(event.channel.id)
+      if (callId) return this.lanes.run(callId, () => this.onTargetGone(callId, event.channel.id))
+    }
+    return Promise.resolve()
+  }
+
+  private async onTargetAnswered(callId: string, channelId: string): Promise<void> {
+    const call = await this.deps.live.get(callId)
+    const st = await this.state(callId)
+    if (!call || call.phase !== 'talking' || st.consult?.channelId !== channelId) {
+      await ignoreGone(this.deps.rest.hangup(channelId))
+      return
+    }
+    st.consult.state = 'talking'
+    try {
+      await this.deps.rest.addToBridge(call.bridgeId ?? bridgeIds.call(callId), [channelId])
+      if (call.handedOffTo === channelId) { await this.connectCallerTo(call); st.held = false }
+    } catch (err) {
+      if (!(err instanceof AriNotFound)) throw err
+    }
+    await this.save(callId, st)
+    if (!call.handedOffTo && call.agentId) this.emit('changed', call.agentId, callId, view(st))
+  }
+
+  private async onTargetGone(callId: string, channelId: string): Promise<void> {
+    const st = await this.state(callId)
+    if (st.consult?.channelId !== channelId) return
+    const call = await this.deps.live.get(callId)
+    if (call?.handedOffTo === channelId) return // CallFlow ends the transferred call
+    st.consult = null
+    await this.save(callId, st)
+    // The caller stays on hold: the agent takes them back (unhold) or tries another number.
+    if (call?.agentId && !call.handedOffTo) this.emit('changed', call.agentId, callId, view(st))
+  }
+
+  /** After CallFlow ended the call: the call's holding bridge and any unanswered target go too. */
+  async onCallEnded(call: LiveCall): Promise<void> {
+    const st = await this.state(call.callId)
+    if (st.consult && st.consult.channelId !== call.agentChannelId) await ignoreGone(this.deps.rest.hangup(st.consult.channelId)).catch(() => {})
+    await ignoreGone(this.deps.rest.destroyBridge(holdBridgeId(call.callId))).catch(() => {})
+    await this.deps.redis.del(keys.callControl(call.callId))
+  }
+
+  private target(number: string | undefined): TransferTarget {
+    const t = this.deps.settings.targets.find((x) => x.number === number)
+    if (!t) throw new CallControlErrors.invalid(`body.number: '${number ?? ''}' is not a configured transfer target`)
+    return t
+  }
+
+  private async holdCaller(call: LiveCall): Promise<void> {
+    const hold = holdBridgeId(call.callId)
+    await this.deps.rest.createBridge(hold, 'holding', hold)
+    await ignoreGone(this.deps.rest.removeFromBridge(call.bridgeId ?? bridgeIds.call(call.callId), [call.callerChannelId]))
+    await this.deps.rest.addToBridge(hold, [call.callerChannelId], { role: 'participant' })
+    await this.deps.rest.startBridgeMoh(hold, this.deps.settings.mohClass).catch((err) => {
+      this.deps.log.warn({ callId: call.callId, err: (err as Error).message }, 'music on hold did not start')
+    })
+  }
+
+  private async unholdCaller(call: LiveCall): Promise<void> {
+    await this.connectCallerTo(call)
+  }
+
+  private async connectCallerTo(call: LiveCall): Promise<void> {
+    await ignoreGone(this.deps.rest.removeFromBridge(holdBridgeId(call.callId), [call.callerChannelId]))
+    await this.deps.rest.addToBridge(call.bridgeId ?? bridgeIds.call(call.callId), [call.callerChannelId])
+  }
+
+  private async agentEvent(agentId: string, type: 'hold' | 'unhold', callId: string): Promise<void> {
+    const r = await this.deps.agents.tryApply(agentId, { type, callId }, agentId)
+    if (!r.ok) this.deps.log.warn({ agentId, callId, rejection: r.rejection }, `agent state did not follow ${type}`)
+  }
+
+  private async state(callId: string): Promise<ControlState> {
+    const raw = await this.deps.redis.get(keys.callControl(callId))
+    return raw ? (JSON.parse(raw) as ControlState) : { ...EMPTY }
+  }
+
+  private async save(callId: string, st: ControlState): Promise<void> {
+    // Bounded: a call's control state must not outlive a lost 'ended'.
+    await this.deps.redis.set(keys.callControl(callId), JSON.stringify(st), 'EX', 12 * 3600)
+  }
+}
+
+function view(st: ControlState): CallControlView {
+  return { held: st.held, muted: st.muted, consult: st.consult ? { number: st.consult.number, name: st.consult.name, state: st.consult.state } : null }
+}
+
+async function ignoreGone(p: Promise<unknown>): Promise<void> {
+  try { await p } catch (err) { if (!(err instanceof AriNotFound)) throw err }
+}
