@@ -38,6 +38,7 @@ import { statisticsRoutes } from './statistics/routes.ts'
 import { StatisticsStore } from './statistics/store.ts'
 import type { StaffingView } from './calls/service.ts'
 import { attachRealtime } from './realtime/server.ts'
+import { attachSupervision } from './supervision/index.ts'
 import { CallControl, parseTransferTargets } from './calls/control.ts'
 import { callControlRoutes } from './calls/control-routes.ts'
 import { ScreenPop } from './realtime/screen-pop.ts'
@@ -159,6 +160,11 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   await app.register(callControlRoutes({ control, pop, agents, seatSecret: config.HOTLINE_SEAT_SECRET, sipWsUrl, sipDomain: new URL(sipWsUrl).hostname }))
   await app.register(softphoneRoutes())
   const realtime = attachRealtime({ app, redis, agents, commands, calls, waiting, directory, now: () => clock.now(), control, pop, log: log.child({ component: 'realtime' }) })
+  const supervision = await attachSupervision({
+    app, io: realtime.io, sql, ari, calls, liveCalls, agents, agentRecords, commands, waiting, directory, clock, log,
+    settings: { app: config.HOTLINE_ARI_APP, seatTech: config.HOTLINE_SEAT_TECH, timeZone: config.HOTLINE_TIMEZONE, maskCallers: config.HOTLINE_WALLBOARD_MASK_CALLER },
+    requestDispatch: () => { void acd.request() }
+  })
 
   ari.on('event', (event) => {
     calls.handle(event).catch((err) => log.error({ err, type: event.type }, 'ARI event handling failed'))
@@ -185,6 +191,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       reasonsTimer = setInterval(() => { loadNotReadyReasons().catch((err) => log.warn({ err }, 'reloading not-ready reasons failed')) }, 60_000)
       reasonsTimer.unref()
       await agents.rearmTimers()
+      await supervision.start()
       if (opts.waitForPbx === false) ari.startInBackground()
       else await ari.start()
     },
@@ -192,6 +199,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       if (closed) return
       closed = true
       clearInterval(reasonsTimer)
+      await supervision.close()
       await acd.stop()
       await ari.stop()
       await calls.idle()

@@ -6,8 +6,12 @@
 import type { Sql } from '../db/sql.ts'
 import type { CallEnd, CallFact, DayBounds, OfferEvent, StateRow } from './rules.ts'
 
-/** A report range: center-zone days [fromDay, toDay). */
-export interface DayRange { fromDay: string; toDay: string; timeZone: string }
+/**
+ * A report range: center-zone days [fromDay, toDay). `callIds` narrows call facts to those
+ * calls (the wallboard re-reads only the calls whose queue log grew, through this same query,
+ * so its figures are the report's by construction).
+ */
+export interface DayRange { fromDay: string; toDay: string; timeZone: string; callIds?: readonly string[] }
 
 const CHUNK = 2000
 
@@ -55,6 +59,7 @@ export class StatisticsStore {
         select distinct on (q.call_id) q.id, q.call_id, q.at, q.queue_id, q.line_number
         from queue_log q, bounds b
         where q.event = 'entered' and q.at >= b.lo and q.at < b.hi
+          ${range.callIds ? this.sql`and q.call_id = any(${range.callIds as string[]}::uuid[])` : this.sql``}
         order by q.call_id, q.id
       )
       select e.call_id, to_char(e.at at time zone ${tz}, 'YYYY-MM-DD') as day, e.line_number, e.queue_id as first_queue, e.at as entered_at,

@@ -1,0 +1,238 @@
+/**
+ * The live wallboard. Today's per-call facts are kept in memory, read from the queue log with
+ * the daily report's own query (StatisticsStore.forEachCallFact), and recomputed with the
+ * report's own rules: the figures shown live are the figures GET /v1/reports/daily gives for the
+ * same day, not a second set of counters that could drift.
+ *
+ * Freshness: any call or agent event marks the board dirty; a flush re-reads only the calls whose
+ * queue-log rows are new (by row id, with a look-back for transactions that committed out of id
+ * order), recomputes, and pushes only the rows that changed. Flushes are at most one per
+ * `minIntervalMs`, so a burst of events becomes one message per socket, and well within a second.
+ * A slow poll also catches changes made by other server nodes.
+ */
+import { EventEmitter } from 'node:events'
+import type { Logger } from 'pino'
+import type { AgentService } from '../agents/service.ts'
+import type { LiveCallStore } from '../calls/store.ts'
+import type { Clock } from '../domain/clock.ts'
+import type { Sql } from '../db/sql.ts'
+import type { QueueDirectory } from '../queueing/store.ts'
+import type { AgentRecords } from '../agents/store.ts'
+import { dayOf } from '../agents/rules.ts'
+import { addDays } from '../statistics/service.ts'
+import type { StatisticsStore } from '../statistics/store.ts'
+import type { CallFact, KpiThresholds } from '../statistics/rules.ts'
+import { dayChart, todayFigures } from './figures.ts'
+import { maskCaller, type WallboardAgent, type WallboardRow, type WallboardSnapshot, type WallboardUpdate } from './model.ts'
+
+export interface WallboardOptions {
+  sql: Sql
+  stats: StatisticsStore
+  directory: QueueDirectory
+  agents: AgentService
+  agentRecords: AgentRecords
+  liveCalls: LiveCallStore
+  clock: Clock
+  log: Logger
+  timeZone: string
+  thresholds: KpiThresholds
+  maskCallers: boolean
+  /** Shortest time between two pushes (coalescing window). */
+  minIntervalMs?: number
+  /** Poll for changes made by other nodes. */
+  pollMs?: number
+  chartIntervalMinutes?: number
+}
+
+/** Queue-log rows may commit out of id order (concurrent transactions): re-read this many back. */
+const LOOKBACK_IDS = 500
+
+export class Wallboard extends EventEmitter<{ update: [WallboardUpdate]; snapshot: [WallboardSnapshot] }> {
+  private facts = new Map<string, CallFact>()
+  private day = ''
+  private dayStart = 0
+  private lastLogId = 0
+  private seq = 0
+  private last: WallboardSnapshot | null = null
+  private dirtySince: number | null = null
+  private timer: NodeJS.Timeout | null = null
+  private poller: NodeJS.Timeout | null = null
+  private flushing: Promise<void> | null = null
+  private lastFlushAt = 0
+  private names = new Map<string, string>()
+  private closed = false
+  private readonly minIntervalMs: number
+  private readonly intervalMs: number
+
+  constructor(private readonly o: WallboardOptions) {
+    super()
+    this.minIntervalMs = o.minIntervalMs ?? 250
+    this.intervalMs = (o.chartIntervalMinutes ?? 15) * 60_000
+  }
+
+  /** Loads today and starts the poll; call once at start-up. */
+  async start(): Promise<void> {
+    await this.loadDay()
+    await this.compute()
+    const poll = this.o.pollMs ?? 2000
+    this.poller = setInterval(() => this.markDirty(), poll)
+    this.poller.unref()
+  }
+
+  /** The whole board, freshly computed if anything is pending (a reconnecting page starts here). */
+  async snapshot(): Promise<WallboardSnapshot> {
+    // Recomputed when anything is pending or it is over a second old (queues and lines may have
+    // been reconfigured); concurrent callers share one flush, so a reconnect storm costs one.
+    if (this.dirtySince !== null || !this.last || this.o.clock.now() - this.last.generatedAt > 1000) await this.flushNow()
+    return this.last!
+  }
+
+  /** Something changed: push within minIntervalMs (or at once when the board has been quiet). */
+  markDirty(at = this.o.clock.now()): void {
+    if (this.closed) return
+    if (this.dirtySince === null) this.dirtySince = at
+    if (this.timer || this.flushing) return
+    const wait = Math.max(0, this.lastFlushAt + this.minIntervalMs - Date.now())
+    this.timer = setTimeout(() => { this.timer = null; void this.flushNow() }, wait)
+    this.timer.unref()
+  }
+
+  private flushNow(): Promise<void> {
+    if (this.flushing) return this.flushing
+    this.flushing = (async () => {
+      try {
+        const changedAt = this.dirtySince ?? this.o.clock.now()
+        this.dirtySince = null
+        this.lastFlushAt = Date.now()
+        const previous = this.last
+        const rolled = await this.refreshFacts()
+        const next = await this.compute()
+        if (rolled || !previous) this.emit('snapshot', next)
+        else {
+          const update = diff(previous, next, changedAt)
+          if (update) this.emit('update', update)
+        }
+      } catch (err) {
+        this.o.log.error({ err }, 'wallboard refresh failed')
+      } finally {
+        this.flushing = null
+        // Changes that arrived during the flush get their own push, after the window.
+        if (this.dirtySince !== null) { const d = this.dirtySince; this.dirtySince = null; this.markDirty(d) }
+      }
+    })()
+    return this.flushing
+  }
+
+  private range(callIds?: string[]) {
+    return { fromDay: this.day, toDay: addDays(this.day, 1), timeZone: this.o.timeZone, ...(callIds ? { callIds } : {}) }
+  }
+
+  private async loadDay(): Promise<void> {
+    const now = this.o.clock.now()
+    this.day = dayOf(now, this.o.timeZone)
+    const [b] = await this.o.stats.days(this.range())
+    this.dayStart = b?.start ?? now
+    const [row] = await this.o.sql<{ max: string | null }[]>`select max(id)::text as max from queue_log`
+    this.lastLogId = Number(row?.max ?? 0)
+    const facts = new Map<string, CallFact>()
+    await this.o.stats.forEachCallFact(this.range(), (chunk) => { for (const f of chunk) facts.set(f.callId, f) })
+    this.facts = facts
+  }
+
+  /** Re-reads the calls with new queue-log rows; true when the day rolled over (full reload). */
+  private async refreshFacts(): Promise<boolean> {
+    if (dayOf(this.o.clock.now(), this.o.timeZone) !== this.day) {
+      await this.loadDay()
+      return true
+    }
+    const [row] = await this.o.sql<{ ids: string[] | null; max: string | null }[]>`
+      select array_agg(distinct call_id::text) as ids, max(id)::text as max from queue_log where id > ${Math.max(0, this.lastLogId - LOOKBACK_IDS)}`
+    if (!row?.ids?.length) return false
+    this.lastLogId = Math.max(this.lastLogId, Number(row.max ?? 0))
+    await this.o.stats.forEachCallFact(this.range(row.ids), (chunk) => { for (const f of chunk) this.facts.set(f.callId, f) })
+    return false
+  }
+
+  private async agentNames(ids: string[]): Promise<void> {
+    const missing = ids.filter((id) => !this.names.has(id))
+    if (missing.length === 0) return
+    const rows = await this.o.sql<{ id: string; displayName: string }[]>`select id, display_name from users where id = any(${missing})`
+    for (const r of rows) this.names.set(r.id, r.displayName)
+  }
+
+  private async compute(): Promise<WallboardSnapshot> {
+    const now = this.o.clock.now()
+    const [lineConfigs, queueConfigs, signedIn] = await Promise.all([this.o.directory.allLines(), this.o.directory.allQueues(), this.o.agents.listSignedIn()])
+    const figures = todayFigures(this.facts.values(),
+      [...lineConfigs].sort((a, b) => (a.kind === 'main' ? -1 : b.kind === 'main' ? 1 : a.number < b.number ? -1 : 1))
+        .map((l) => ({ key: l.number, name: l.name, queueId: l.queueId, kind: l.kind })),
+      [...queueConfigs.values()].map((q) => ({ key: q.id, name: q.name })),
+      this.o.thresholds)
+
+    const profiles = await this.o.agentRecords.profiles(signedIn.map((a) => a.agentId))
+    const queuesOf = new Map(profiles.map((p) => [p.agentId, p.queues]))
+    for (const q of figures.queues) {
+      const serving = signedIn.filter((a) => queuesOf.get(a.agentId)?.includes(q.key))
+      q.agentsSignedIn = serving.length
+      q.agentsReady = serving.filter((a) => a.state === 'ready').length
+    }
+
+    // Signed-in agents, and those who signed out after taking calls today (their count stays).
+    const agentIds = [...new Set([...signedIn.map((a) => a.agentId), ...figures.answeredByAgent.keys()])]
+    await this.agentNames(agentIds)
+    const live = new Map(signedIn.map((a) => [a.agentId, a]))
+    const lineNames = new Map(lineConfigs.map((l) => [l.number, l.name]))
+    const calls = await Promise.all(signedIn.map((a) => (a.callId && (a.state === 'offered' || a.state === 'talking' || a.state === 'on-hold') ? this.o.liveCalls.get(a.callId) : null)))
+    const callOf = new Map(signedIn.map((a, i) => [a.agentId, calls[i] ?? null]))
+    const agents: WallboardAgent[] = agentIds.sort().map((agentId) => {
+      const a = live.get(agentId)
+      const c = callOf.get(agentId) ?? null
+      return {
+        agentId, name: this.names.get(agentId) ?? null,
+        state: a?.state ?? 'signed-out', reason: a?.reason ?? null, since: a?.since ?? this.dayStart, seat: a?.seat ?? null,
+        call: c ? {
+          callId: c.callId, caller: maskCaller(c.callerNumber, this.o.maskCallers), lineNumber: c.lineNumber,
+          lineName: c.lineNumber ? lineNames.get(c.lineNumber) ?? null : null, queueId: c.queueId, phase: c.phase,
+          since: c.answeredAt ?? c.offeredAt ?? now
+        } : null,
+        answeredToday: figures.answeredByAgent.get(agentId) ?? 0
+      }
+    })
+    const snapshot: WallboardSnapshot = {
+      day: this.day, timeZone: this.o.timeZone, thresholds: this.o.thresholds, seq: ++this.seq, generatedAt: now,
+      lines: figures.lines, queues: figures.queues, agents,
+      chart: { intervalMinutes: this.intervalMs / 60_000, points: dayChart(this.facts.values(), this.dayStart, now, this.intervalMs, this.o.thresholds) }
+    }
+    this.last = snapshot
+    return snapshot
+  }
+
+  close(): void {
+    this.closed = true
+    if (this.timer) clearTimeout(this.timer)
+    if (this.poller) clearInterval(this.poller)
+  }
+}
+
+/** Rows whose content changed (by key), agents gone, and the chart when it moved. */
+function diff(prev: WallboardSnapshot, next: WallboardSnapshot, changedAt: number): WallboardUpdate | null {
+  const changed = <T extends object>(a: readonly T[], b: readonly T[], key: (x: T) => string): T[] => {
+    const before = new Map(a.map((x) => [key(x), JSON.stringify(x)]))
+    return b.filter((x) => before.get(key(x)) !== JSON.stringify(x))
+  }
+  const rowKey = (r: WallboardRow) => r.key
+  const lines = changed(prev.lines, next.lines, rowKey)
+  const queues = changed(prev.queues, next.queues, rowKey)
+  const agents = changed(prev.agents, next.agents, (a) => a.agentId)
+  const nextIds = new Set(next.agents.map((a) => a.agentId))
+  const removedAgents = prev.agents.filter((a) => !nextIds.has(a.agentId)).map((a) => a.agentId)
+  // The last point's `at` is "now" and moves on every flush; only its counts matter.
+  const chartKey = (p: WallboardSnapshot['chart']) => JSON.stringify(p.points.map((x) => [x.waiting, x.offered, x.serviceLevel15]))
+  const chartChanged = chartKey(prev.chart) !== chartKey(next.chart)
+  if (!lines.length && !queues.length && !agents.length && !removedAgents.length && !chartChanged) return null
+  return {
+    day: next.day, seq: next.seq, generatedAt: next.generatedAt, changedAt,
+    ...(lines.length ? { lines } : {}), ...(queues.length ? { queues } : {}), ...(agents.length ? { agents } : {}),
+    ...(removedAgents.length ? { removedAgents } : {}), ...(chartChanged ? { chart: next.chart } : {})
+  }
+}
