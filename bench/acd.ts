@@ -19,7 +19,7 @@ import path from 'node:path'
 import { createHotline, type Hotline } from '../src/app.ts'
 import { seatPassword } from '../src/auth/seat-credentials.ts'
 import { ADMIN_PASSWORD, agentCommand, createAgent, resetWorld, tokenFor, waitFor } from '../test/helpers/hotline.ts'
-import { REPO, testConfig } from '../test/helpers/services.ts'
+import { REPO, STATE_DIR, testConfig } from '../test/helpers/services.ts'
 import { CARRIER_IP, injectionFile, PBX_SIP, registerSeats, renderScenario, startSipp, type SippProcess } from '../test/helpers/sipp.ts'
 import { percentile, readSipTrace } from './sip-trace.ts'
 
@@ -160,7 +160,7 @@ async function loadSteps(sys: System, traceDir: string, prefix: string) {
 }
 
 function pbxCpuTicks(): number {
-  const pid = readFileSync(path.join(REPO, '.hotline/asterisk.pid'), 'utf8').trim()
+  const pid = readFileSync(path.join(STATE_DIR, 'asterisk.pid'), 'utf8').trim()
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
   return Number(f[11]) + Number(f[12])
 }
