@@ -9,7 +9,7 @@
 #
 # What it does, each step timed:
 #   1. apt-get install --no-install-recommends whatever is missing of: postgresql, redis-server,
-#      sip-tester (sipp), mmdebstrap, espeak-ng, sox, curl, iproute2. Detection is by command/file
+#      sip-tester (sipp), mmdebstrap, espeak-ng, sox, curl, iproute2, chromium, fonts-wqy-microhei. Detection is by command/file
 #      presence; apt-get update runs only when something is missing. Services that Debian would start
 #      on install (postgresql, redis-server) are kept from starting: services.sh runs our own instances.
 #   2. Builds the PBX root with mmdebstrap (Debian sid, variant apt) when usr/sbin/asterisk is missing.
@@ -53,6 +53,10 @@ command -v sox          >/dev/null || missing+=(sox)
 command -v curl         >/dev/null || missing+=(curl)
 { command -v ss >/dev/null && command -v ip >/dev/null; } || missing+=(iproute2)
 command -v runuser      >/dev/null || missing+=(util-linux)
+# The agent panel's end-to-end test drives Debian's chromium (playwright-core downloads no browser);
+# a CJK font so the Chinese panel renders (and its screenshots are readable) on a bare server.
+command -v chromium     >/dev/null || missing+=(chromium)
+compgen -G '/usr/share/fonts/truetype/wqy/wqy-microhei.tt*' >/dev/null || missing+=(fonts-wqy-microhei)
 if [ ${#missing[@]} -gt 0 ]; then
   say "  installing: ${missing[*]}"
   # Keep Debian's maintainer scripts from starting host-wide postgresql/redis services:

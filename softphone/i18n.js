@@ -1,0 +1,61 @@
+// Panel texts. zh-CN is the default (the centers' working language); English for trainers and
+// vendors. Keys are English phrases in kebab form; a missing key shows the key itself.
+export const TEXTS = {
+  'zh-CN': {
+    title: '12345 热线坐席工作台', login: '登录', username: '工号', password: '密码', logout: '退出',
+    seat: '座席号', 'sign-in': '签入', 'sign-out': '签出', ready: '示闲', 'not-ready': '示忙', reason: '示忙原因',
+    'state.signed-out': '未签入', 'state.ready': '空闲', 'state.not-ready': '示忙', 'state.offered': '振铃', 'state.talking': '通话中',
+    'state.on-hold': '保持中', 'state.wrap-up': '话后整理',
+    answer: '接听', hangup: '挂断', hold: '保持', unhold: '取回', mute: '静音', unmute: '取消静音', dtmf: '按键', send: '发送',
+    transfer: '转接', 'blind-transfer': '直接转', consult: '咨询', 'consult-complete': '完成转接', 'consult-cancel': '取消咨询',
+    'transfer-target': '转接目标', 'wrap-up-left': '整理剩余', extend: '延长30秒', seconds: '秒',
+    'sip.registered': '话机已注册', 'sip.unregistered': '话机未注册', 'sip.connecting': '话机连接中', 'socket.online': '服务在线', 'socket.offline': '服务断开',
+    'pop.title': '来电信息', 'pop.empty': '暂无来电', caller: '来电号码', line: '呼入线路', queue: '队列', wait: '等待时长', 'call-id': '通话编号',
+    'repeat-caller': '重复来电', 'earlier-tickets': '历史工单', 'no-tickets': '无历史工单', open: '未办结', closed: '已办结',
+    'ticket.title': '工单受理', category: '诉求类别', urgency: '紧急程度', content: '诉求内容', address: '事发地址', recording: '录音',
+    'resolved-on-call': '即办（电话中已解答）', dispatch: '派单', 'lead-unit': '承办单位', save: '保存工单', saved: '工单已保存',
+    'search.title': '工单查询', 'search.number': '来电号码', search: '查询', 'search.none': '没有找到工单',
+    'urgency.normal': '一般', 'urgency.urgent': '紧急', 'urgency.very-urgent': '特急',
+    'status.accepted': '已受理', 'status.dispatched': '已派单', 'status.signed-for': '已签收', 'status.replied': '已答复', 'status.returned': '已退单',
+    'status.closed': '已办结', 'status.reopened': '重办中',
+    'reason.break': '小休', 'reason.meal': '用餐', 'reason.training': '培训', 'reason.meeting': '会议', 'reason.restroom': '洗手间', 'reason.other': '其他',
+    'reason.signed-in': '刚签入', 'reason.missed-call': '未接来电', 'reason.forced-by-supervisor': '班长置忙', 'reason.pbx-lost': '交换机断开',
+    'same-category': '同类诉求', ringing: '来电振铃', talking: '通话中', 'consult.ringing': '咨询呼叫中', 'consult.talking': '咨询通话中',
+    'call-ended': '通话已结束', transferred: '已转出', 'choose': '请选择', 'number': '编号', 'created': '受理时间', 'status': '状态'
+  },
+  en: {
+    title: '12345 Hotline agent desktop', login: 'Log in', username: 'User id', password: 'Password', logout: 'Log out',
+    seat: 'Seat', 'sign-in': 'Sign in', 'sign-out': 'Sign out', ready: 'Ready', 'not-ready': 'Not ready', reason: 'Reason',
+    'state.signed-out': 'Signed out', 'state.ready': 'Ready', 'state.not-ready': 'Not ready', 'state.offered': 'Ringing', 'state.talking': 'Talking',
+    'state.on-hold': 'On hold', 'state.wrap-up': 'Wrap-up',
+    answer: 'Answer', hangup: 'Hang up', hold: 'Hold', unhold: 'Resume', mute: 'Mute', unmute: 'Unmute', dtmf: 'Keys', send: 'Send',
+    transfer: 'Transfer', 'blind-transfer': 'Blind', consult: 'Consult', 'consult-complete': 'Complete', 'consult-cancel': 'Cancel consult',
+    'transfer-target': 'Transfer to', 'wrap-up-left': 'Wrap-up left', extend: '+30 s', seconds: 's',
+    'sip.registered': 'Phone registered', 'sip.unregistered': 'Phone not registered', 'sip.connecting': 'Phone connecting', 'socket.online': 'Online', 'socket.offline': 'Offline',
+    'pop.title': 'Caller', 'pop.empty': 'No call', caller: 'Caller', line: 'Line', queue: 'Queue', wait: 'Waited', 'call-id': 'Call id',
+    'repeat-caller': 'Repeat caller', 'earlier-tickets': 'Earlier tickets', 'no-tickets': 'No earlier tickets', open: 'Open', closed: 'Closed',
+    'ticket.title': 'New ticket', category: 'Category', urgency: 'Urgency', content: 'Request', address: 'Address', recording: 'Recording',
+    'resolved-on-call': 'Resolved on the call', dispatch: 'Dispatch', 'lead-unit': 'Handling unit', save: 'Save ticket', saved: 'Ticket saved',
+    'search.title': 'Find tickets', 'search.number': 'Caller number', search: 'Search', 'search.none': 'No tickets found',
+    'urgency.normal': 'Normal', 'urgency.urgent': 'Urgent', 'urgency.very-urgent': 'Very urgent',
+    'status.accepted': 'Accepted', 'status.dispatched': 'Dispatched', 'status.signed-for': 'Signed for', 'status.replied': 'Replied', 'status.returned': 'Returned',
+    'status.closed': 'Closed', 'status.reopened': 'Reopened',
+    'reason.break': 'Break', 'reason.meal': 'Meal', 'reason.training': 'Training', 'reason.meeting': 'Meeting', 'reason.restroom': 'Restroom', 'reason.other': 'Other',
+    'reason.signed-in': 'Just signed in', 'reason.missed-call': 'Missed call', 'reason.forced-by-supervisor': 'Set by supervisor', 'reason.pbx-lost': 'PBX lost',
+    'same-category': 'Same category', ringing: 'Ringing', talking: 'Talking', 'consult.ringing': 'Consult ringing', 'consult.talking': 'Consulting',
+    'call-ended': 'Call ended', transferred: 'Transferred', 'choose': 'Choose…', 'number': 'Number', 'created': 'Accepted at', 'status': 'Status'
+  }
+}
+
+let lang = localStorage.getItem('hotline.lang') || 'zh-CN'
+
+export const currentLang = () => lang
+export function setLang(next) { lang = TEXTS[next] ? next : 'zh-CN'; localStorage.setItem('hotline.lang', lang); document.documentElement.lang = lang }
+export function t(key) { return TEXTS[lang][key] ?? TEXTS['zh-CN'][key] ?? key }
+
+/** Fills every [data-i18n] element's text and [data-i18n-ph] placeholder. */
+export function translatePage(root = document) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n)
+  for (const el of root.querySelectorAll('[data-i18n-ph]')) el.placeholder = t(el.dataset.i18nPh)
+  document.title = t('title')
+}
