@@ -27,9 +27,9 @@ const clock = (ms) => {
 }
 const rateClass = (x, good, mid) => (x === null || x === undefined ? '' : x >= good ? 'good' : x >= mid ? 'mid' : 'bad')
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]))
-// The server clock may differ from this machine's; durations are measured on the server's.
-let skewMs = 0
-const serverNow = () => Date.now() + skewMs
+// Durations use this machine's clock against the server's timestamps: wallboard PCs and the
+// server keep time by NTP in a center; a skew estimate from push times would be noisier than that.
+const serverNow = () => Date.now()
 
 function toast(text, bad = false) {
   const t = $('toast')
@@ -97,7 +97,6 @@ function showLogin(message) {
 
 function setSnapshot(s) {
   board = s
-  skewMs = s.generatedAt - Date.now()
   window.wallboardStats.lastSeq = s.seq
   render()
 }

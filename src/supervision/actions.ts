@@ -62,7 +62,7 @@ export class SupervisorActionLog {
       ${filter.from ? this.sql`and at >= ${filter.from}` : this.sql``}
       ${filter.to ? this.sql`and at < ${filter.to}` : this.sql``}
       ${filter.actor ? this.sql`and actor = ${filter.actor}` : this.sql``}
-      order by id desc limit ${filter.limit}`
+      order by supervisor_actions.id desc limit ${filter.limit}`
   }
 }
 

@@ -83,6 +83,7 @@ export class Wallboard extends EventEmitter<{ update: [WallboardUpdate]; snapsho
   async snapshot(): Promise<WallboardSnapshot> {
     // Recomputed when anything is pending or it is over a second old (queues and lines may have
     // been reconfigured); concurrent callers share one flush, so a reconnect storm costs one.
+    if (this.flushing) await this.flushing
     if (this.dirtySince !== null || !this.last || this.o.clock.now() - this.last.generatedAt > 1000) await this.flushNow()
     return this.last!
   }

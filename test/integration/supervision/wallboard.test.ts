@@ -20,6 +20,7 @@ const KPI_FIELDS = ['offered', 'answered', 'abandoned', 'shortAbandoned', 'overf
 const pick = (row: object | undefined) => Object.fromEntries(KPI_FIELDS.map((k) => [k, (row as Record<string, unknown> | undefined)?.[k]]))
 
 t.test('wallboard figures match the calls made and the daily report', async (t) => {
+  const startedAt = new Date().toISOString()
   const hotline = await startHotline(t, { HOTLINE_GREETING: 'none' })
   const address = await hotline.app.listen({ host: '127.0.0.1', port: 0 })
   const admin = await tokenFor(hotline, 'admin', ADMIN_PASSWORD)
@@ -174,7 +175,7 @@ t.test('wallboard figures match the calls made and the daily report', async (t) 
   const out = await socket.timeout(3000).emitWithAck('supervisor:force-sign-out', { agentId: 'W1001' }) as Ack<{ state: string }>
   t.match(out, { ok: true, data: { state: 'signed-out' } }, 'supervisor forced sign-out over Socket.IO')
   await waitFor('the signed-out agent on the board, calls kept', async () => board?.agents.find((a) => a.agentId === 'W1001' && a.state === 'signed-out' && a.answeredToday === 2), 3000)
-  const audit = (await hotline.app.inject({ method: 'GET', url: '/v1/supervisor/actions', headers: auth(sup) })).json() as { actor: string; action: string; ok: boolean; agentId: string | null }[]
+  const audit = (await hotline.app.inject({ method: 'GET', url: `/v1/supervisor/actions?from=${startedAt}`, headers: auth(sup) })).json() as { actor: string; action: string; ok: boolean; agentId: string | null }[]
   t.match(audit.slice(0, 2), [{ actor: 'SUP1', action: 'force-sign-out', ok: true, agentId: 'W1001' }, { actor: 'SUP1', action: 'force-not-ready', ok: true }], 'actions logged with who did them')
   t.ok(audit.some((a) => a.action === 'move-call' && a.ok) && audit.some((a) => a.action === 'call-to-head' && a.ok), 'queue moves logged')
   t.ok(audit.some((a) => a.action === 'listen' && !a.ok), 'a refused listen is logged too')
