@@ -39,6 +39,8 @@ export function callControlRoutes(deps: { control: CallControl; pop: ScreenPop; 
 
     app.post('/v1/agents/:agentId/call/:action', {
       preHandler: anyone,
+      // hold, mute, hangup … carry no body: treat a missing one as empty rather than a 400.
+      preValidation: async (request) => { request.body ??= {} },
       schema: {
         tags: ['calls'], security: bearerSecurity,
         summary: 'Call control: hold, unhold, mute, unmute, dtmf {digits}, hangup, transfer {number} (blind), consult {number}, consult-complete, consult-cancel',
