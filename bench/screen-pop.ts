@@ -37,7 +37,7 @@ async function prepareDatabase(baseUrl: string): Promise<string> {
   const sql = createSql(url, { max: 1 })
   try {
     await migrate(sql)
-    const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from tickets`
+    const n = (await sql<{ n: number }[]>`select count(*)::int as n from tickets`)[0]?.n ?? 0
     if (n < TICKETS) {
       process.stderr.write(`seeding ${TICKETS - n} tickets over ${CALLERS} callers…\n`)
       const t0 = performance.now()
