@@ -118,7 +118,7 @@ function applyUpdate(u) {
   if (u.queues) board.queues = mergeRows(board.queues, u.queues, 'key')
   if (u.agents) board.agents = mergeRows(board.agents, u.agents, 'agentId').sort((a, b) => (a.agentId < b.agentId ? -1 : 1))
   if (u.removedAgents) board.agents = board.agents.filter((a) => !u.removedAgents.includes(a.agentId))
-  if (u.chart) board.chart = u.chart
+  if (u.chart) board.chart = { intervalMinutes: u.chart.intervalMinutes, points: [...board.chart.points.slice(0, u.chart.from), ...u.chart.points] }
   board.seq = u.seq
   board.generatedAt = u.generatedAt
   render()

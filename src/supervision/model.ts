@@ -76,7 +76,8 @@ export interface WallboardUpdate {
   queues?: WallboardRow[]
   agents?: WallboardAgent[]
   removedAgents?: string[]
-  chart?: { intervalMinutes: number; points: WallboardPoint[] }
+  /** Chart points from index `from` on replace the page's (the earlier ones did not change). */
+  chart?: { intervalMinutes: number; from: number; points: WallboardPoint[] }
 }
 
 export type InterventionMode = 'listen' | 'whisper' | 'barge'

@@ -23,7 +23,7 @@ import { addDays } from '../statistics/service.ts'
 import type { StatisticsStore } from '../statistics/store.ts'
 import type { CallFact, KpiThresholds } from '../statistics/rules.ts'
 import { dayChart, todayFigures } from './figures.ts'
-import { maskCaller, type WallboardAgent, type WallboardRow, type WallboardSnapshot, type WallboardUpdate } from './model.ts'
+import { maskCaller, type WallboardAgent, type WallboardPoint, type WallboardRow, type WallboardSnapshot, type WallboardUpdate } from './model.ts'
 
 export interface WallboardOptions {
   sql: Sql
@@ -45,7 +45,7 @@ export interface WallboardOptions {
 }
 
 /** Queue-log rows may commit out of id order (concurrent transactions): re-read this many back. */
-const LOOKBACK_IDS = 500
+const LOOKBACK_IDS = 200
 
 export class Wallboard extends EventEmitter<{ update: [WallboardUpdate]; snapshot: [WallboardSnapshot] }> {
   private facts = new Map<string, CallFact>()
@@ -106,8 +106,9 @@ export class Wallboard extends EventEmitter<{ update: [WallboardUpdate]; snapsho
         this.dirtySince = null
         this.lastFlushAt = Date.now()
         const previous = this.last
-        const rolled = await this.refreshFacts()
-        const next = await this.compute()
+        // The live reads (agents, directory) do not depend on the facts: run both at once.
+        const [rolled, live] = await Promise.all([this.refreshFacts(), this.readLive()])
+        const next = await this.compute(live)
         if (rolled || !previous) this.emit('snapshot', next)
         else {
           const update = diff(previous, next, changedAt)
@@ -161,16 +162,24 @@ export class Wallboard extends EventEmitter<{ update: [WallboardUpdate]; snapsho
     for (const r of rows) this.names.set(r.id, r.displayName)
   }
 
-  private async compute(): Promise<WallboardSnapshot> {
-    const now = this.o.clock.now()
+  private async readLive() {
     const [lineConfigs, queueConfigs, signedIn] = await Promise.all([this.o.directory.allLines(), this.o.directory.allQueues(), this.o.agents.listSignedIn()])
+    const [profiles, calls] = await Promise.all([
+      this.o.agentRecords.profiles(signedIn.map((a) => a.agentId)),
+      Promise.all(signedIn.map((a) => (a.callId && (a.state === 'offered' || a.state === 'talking' || a.state === 'on-hold') ? this.o.liveCalls.get(a.callId) : null)))
+    ])
+    return { lineConfigs, queueConfigs, signedIn, profiles, calls }
+  }
+
+  private async compute(live?: Awaited<ReturnType<Wallboard['readLive']>>): Promise<WallboardSnapshot> {
+    const { lineConfigs, queueConfigs, signedIn, profiles, calls } = live ?? await this.readLive()
+    const now = this.o.clock.now()
     const figures = todayFigures(this.facts.values(),
       [...lineConfigs].sort((a, b) => (a.kind === 'main' ? -1 : b.kind === 'main' ? 1 : a.number < b.number ? -1 : 1))
         .map((l) => ({ key: l.number, name: l.name, queueId: l.queueId, kind: l.kind })),
       [...queueConfigs.values()].map((q) => ({ key: q.id, name: q.name })),
       this.o.thresholds)
 
-    const profiles = await this.o.agentRecords.profiles(signedIn.map((a) => a.agentId))
     const queuesOf = new Map(profiles.map((p) => [p.agentId, p.queues]))
     for (const q of figures.queues) {
       const serving = signedIn.filter((a) => queuesOf.get(a.agentId)?.includes(q.key))
@@ -181,12 +190,11 @@ export class Wallboard extends EventEmitter<{ update: [WallboardUpdate]; snapsho
     // Signed-in agents, and those who signed out after taking calls today (their count stays).
     const agentIds = [...new Set([...signedIn.map((a) => a.agentId), ...figures.answeredByAgent.keys()])]
     await this.agentNames(agentIds)
-    const live = new Map(signedIn.map((a) => [a.agentId, a]))
+    const agentsById = new Map(signedIn.map((a) => [a.agentId, a]))
     const lineNames = new Map(lineConfigs.map((l) => [l.number, l.name]))
-    const calls = await Promise.all(signedIn.map((a) => (a.callId && (a.state === 'offered' || a.state === 'talking' || a.state === 'on-hold') ? this.o.liveCalls.get(a.callId) : null)))
     const callOf = new Map(signedIn.map((a, i) => [a.agentId, calls[i] ?? null]))
     const agents: WallboardAgent[] = agentIds.sort().map((agentId) => {
-      const a = live.get(agentId)
+      const a = agentsById.get(agentId)
       const c = callOf.get(agentId) ?? null
       return {
         agentId, name: this.names.get(agentId) ?? null,
@@ -228,12 +236,15 @@ function diff(prev: WallboardSnapshot, next: WallboardSnapshot, changedAt: numbe
   const nextIds = new Set(next.agents.map((a) => a.agentId))
   const removedAgents = prev.agents.filter((a) => !nextIds.has(a.agentId)).map((a) => a.agentId)
   // The last point's `at` is "now" and moves on every flush; only its counts matter.
-  const chartKey = (p: WallboardSnapshot['chart']) => JSON.stringify(p.points.map((x) => [x.waiting, x.offered, x.serviceLevel15]))
-  const chartChanged = chartKey(prev.chart) !== chartKey(next.chart)
+  // Only the points from the first changed one on (usually the current interval's) are sent.
+  const same = (a: WallboardPoint | undefined, b: WallboardPoint) => a !== undefined && a.waiting === b.waiting && a.offered === b.offered && a.serviceLevel15 === b.serviceLevel15
+  let from = next.chart.points.findIndex((p, i) => !same(prev.chart.points[i], p))
+  if (from === -1 && prev.chart.points.length !== next.chart.points.length) from = Math.min(prev.chart.points.length, next.chart.points.length)
+  const chartChanged = from !== -1
   if (!lines.length && !queues.length && !agents.length && !removedAgents.length && !chartChanged) return null
   return {
     day: next.day, seq: next.seq, generatedAt: next.generatedAt, changedAt,
     ...(lines.length ? { lines } : {}), ...(queues.length ? { queues } : {}), ...(agents.length ? { agents } : {}),
-    ...(removedAgents.length ? { removedAgents } : {}), ...(chartChanged ? { chart: next.chart } : {})
+    ...(removedAgents.length ? { removedAgents } : {}), ...(chartChanged ? { chart: { intervalMinutes: next.chart.intervalMinutes, from, points: next.chart.points.slice(from) } } : {})
   }
 }

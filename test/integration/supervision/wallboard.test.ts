@@ -58,7 +58,7 @@ t.test('wallboard figures match the calls made and the daily report', async (t) 
     updates += 1
     lags.push(Date.now() - u.changedAt)
     if (!board) return
-    board = { ...board, seq: u.seq, lines: merge(board.lines, u.lines, (r) => r.key), queues: merge(board.queues, u.queues, (r) => r.key), agents: merge(board.agents, u.agents, (a) => a.agentId).filter((a) => !u.removedAgents?.includes(a.agentId)), chart: u.chart ?? board.chart }
+    board = { ...board, seq: u.seq, lines: merge(board.lines, u.lines, (r) => r.key), queues: merge(board.queues, u.queues, (r) => r.key), agents: merge(board.agents, u.agents, (a) => a.agentId).filter((a) => !u.removedAgents?.includes(a.agentId)), chart: u.chart ? { intervalMinutes: u.chart.intervalMinutes, points: [...board.chart.points.slice(0, u.chart.from), ...u.chart.points] } : board.chart }
   })
   socket.on('wallboard:snapshot', (s: WallboardSnapshot) => { board = s })
   const first = await socket.timeout(5000).emitWithAck('wallboard:snapshot') as Ack<WallboardSnapshot>
