@@ -162,7 +162,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   const realtime = attachRealtime({ app, redis, agents, commands, calls, waiting, directory, now: () => clock.now(), control, pop, log: log.child({ component: 'realtime' }) })
   const supervision = await attachSupervision({
     app, io: realtime.io, sql, ari, calls, liveCalls, agents, agentRecords, commands, waiting, directory, clock, log,
-    settings: { app: config.HOTLINE_ARI_APP, seatTech: config.HOTLINE_SEAT_TECH, timeZone: config.HOTLINE_TIMEZONE, maskCallers: config.HOTLINE_WALLBOARD_MASK_CALLER },
+    settings: { app: config.HOTLINE_ARI_APP, seatTech: config.HOTLINE_SEAT_TECH, timeZone: config.HOTLINE_TIMEZONE, maskCallers: config.HOTLINE_WALLBOARD_MASK_CALLER, pushIntervalMs: config.HOTLINE_WALLBOARD_PUSH_MS },
     requestDispatch: () => { void acd.request() }
   })
 

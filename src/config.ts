@@ -48,6 +48,8 @@ export const ConfigSchema = Type.Object({
   HOTLINE_MOH_CLASS: Type.String({ default: 'default' }),
   /** Mask callers' numbers on the supervisors' wallboard (138****0000); false shows them whole. */
   HOTLINE_WALLBOARD_MASK_CALLER: Type.Boolean({ default: true }),
+  /** Shortest time between two wallboard pushes (ms): a burst of call events becomes one message per wallboard. */
+  HOTLINE_WALLBOARD_PUSH_MS: Type.Integer({ default: 250, minimum: 50, maximum: 2000 }),
   HOTLINE_TIMEZONE: Type.String({ default: 'Asia/Shanghai' }),
   HOTLINE_TOKEN_TTL_S: Type.Integer({ default: 43200, minimum: 60 }),
   /**

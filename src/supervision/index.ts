@@ -52,7 +52,7 @@ export interface SupervisionDeps {
   directory: QueueDirectory
   clock: Clock
   log: Logger
-  settings: { app: string; seatTech: string; timeZone: string; maskCallers: boolean; thresholds?: KpiThresholds }
+  settings: { app: string; seatTech: string; timeZone: string; maskCallers: boolean; pushIntervalMs?: number; thresholds?: KpiThresholds }
   requestDispatch: () => void
 }
 
@@ -80,7 +80,7 @@ export async function attachSupervision(d: SupervisionDeps): Promise<{ wallboard
   const wallboard = new Wallboard({
     sql: d.sql, stats: new StatisticsStore(d.sql), directory: d.directory, agents: d.agents, agentRecords: d.agentRecords,
     liveCalls: d.liveCalls, clock: d.clock, log: d.log.child({ component: 'wallboard' }), timeZone: d.settings.timeZone,
-    thresholds, maskCallers: d.settings.maskCallers
+    thresholds, maskCallers: d.settings.maskCallers, minIntervalMs: d.settings.pushIntervalMs
   })
   const auditLog = new SupervisorActionLog(d.sql)
   const actions = new SupervisorActions({
