@@ -43,6 +43,7 @@ import { CallControl, parseTransferTargets } from './calls/control.ts'
 import { callControlRoutes } from './calls/control-routes.ts'
 import { ScreenPop } from './realtime/screen-pop.ts'
 import { softphoneRoutes } from './softphone/routes.ts'
+import { attachFollowUps, type FollowUps } from './followup/index.ts'
 
 export interface Hotline {
   app: FastifyInstance
@@ -57,12 +58,14 @@ export interface Hotline {
   users: UserStore
   /** Tickets (工单): accept, dispatch, handle, close; the screen pop and the call side use it too. */
   tickets: TicketService
+  /** The outbound dialer: follow-up visits (回访) and callbacks. */
+  followUps: FollowUps
   /** Connects to the PBX, re-reads live state and starts taking calls. */
   start(options?: { waitForPbx?: boolean }): Promise<void>
   close(): Promise<void>
 }
 
-export async function createHotline(config: Config, options: { clock?: Clock; logger?: boolean | object } = {}): Promise<Hotline> {
+export async function createHotline(config: Config, options: { clock?: Clock; logger?: boolean | object; dialerClock?: Clock } = {}): Promise<Hotline> {
   const clock = options.clock ?? systemClock
   const app = Fastify({
     logger: options.logger ?? {
@@ -166,21 +169,30 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
     requestDispatch: () => { void acd.request() }
   })
 
+  const followUps = await attachFollowUps({
+    app, sql, rest: ari.rest, calls, tickets, clock: options.dialerClock ?? clock, log,
+    settings: { app: config.HOTLINE_ARI_APP, timeZone: config.HOTLINE_TIMEZONE, tickMs: config.HOTLINE_DIALER_TICK_MS, inputTimeoutMs: config.HOTLINE_SURVEY_INPUT_TIMEOUT_S * 1000, callerId: config.HOTLINE_DIALER_CALLER_ID }
+  })
+
   ari.on('event', (event) => {
     calls.handle(event).catch((err) => log.error({ err, type: event.type }, 'ARI event handling failed'))
+    followUps.handle(event).catch((err) => log.error({ err, type: event.type }, 'dialer event handling failed'))
     control.handle(event).catch((err) => log.error({ err, type: event.type }, 'call control event handling failed'))
   })
   ari.on('connected', ({ reconnect }) => {
     calls.reconcile()
       .then((r) => log.info({ ...r, reconnect }, 'live calls reconciled with the PBX'))
       .catch((err) => log.error({ err }, 'reconcile after connect failed'))
+    followUps.dialer.recover()
+      .then(() => followUps.start())
+      .catch((err) => log.error({ err }, 'dialer recovery after connect failed'))
   })
   ari.on('disconnected', ({ reason }) => log.warn({ reason }, 'ARI disconnected'))
 
   let closed = false
   let reasonsTimer: NodeJS.Timeout | undefined
   return {
-    app, io: realtime.io, config, sql, redis, ari, agents, calls, acd, users, tickets,
+    app, io: realtime.io, config, sql, redis, ari, agents, calls, acd, users, tickets, followUps,
     async start(opts = {}) {
       if (config.HOTLINE_ADMIN_PASSWORD && (await users.bootstrapAdmin(config.HOTLINE_ADMIN_PASSWORD))) {
         log.info('created the first administrator (user id "admin")')
@@ -200,6 +212,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       closed = true
       clearInterval(reasonsTimer)
       await supervision.close()
+      await followUps.close()
       await acd.stop()
       await ari.stop()
       await calls.idle()

@@ -60,7 +60,23 @@ export const ConfigSchema = Type.Object({
   /** The PJSIP endpoint transfers are dialled through: PJSIP/<number>@<trunk>. */
   HOTLINE_TRANSFER_TRUNK: Type.String({ default: 'trunk', pattern: '^[A-Za-z0-9_-]+$' }),
   /** Where the browser softphone registers (SIP over WebSocket); default: ws://<ARI host>/ws. */
-  HOTLINE_SIP_WS_URL: Type.Optional(Type.String({ pattern: '^wss?://' }))
+  HOTLINE_SIP_WS_URL: Type.Optional(Type.String({ pattern: '^wss?://' })),
+  /** Milliseconds between follow-up dialer passes; 0 turns the dialer's timer off (tests tick by hand). */
+  HOTLINE_DIALER_TICK_MS: Type.Integer({ default: 200, minimum: 0, maximum: 60000 }),
+  /** Caller id on follow-up calls and callbacks: the center's own number. */
+  HOTLINE_DIALER_CALLER_ID: Type.String({ default: '12345', pattern: '^[0-9+]{2,32}$' }),
+  /** Seconds of silence after the survey question before it is asked again (then given up). */
+  HOTLINE_SURVEY_INPUT_TIMEOUT_S: Type.Integer({ default: 6, minimum: 2, maximum: 60 }),
+  /** Seconds a caller waits before hearing that they may press 1 to be called back; 0: never offered. */
+  HOTLINE_CALLBACK_OFFER_AFTER_S: Type.Integer({ default: 60, minimum: 0, maximum: 3600 }),
+  /** A caller who hangs up after waiting this long gets a callback task; 0: no automatic callbacks. */
+  HOTLINE_CALLBACK_ABANDON_AFTER_S: Type.Integer({ default: 5, minimum: 0, maximum: 3600 }),
+  HOTLINE_CALLBACK_MAX_ATTEMPTS: Type.Integer({ default: 3, minimum: 1, maximum: 10 }),
+  /** Minutes between callback attempts (the last value repeats), e.g. "5,15". */
+  HOTLINE_CALLBACK_RETRY_MINUTES: Type.String({ default: '5,15', pattern: '^[0-9]{1,4}(,[0-9]{1,4})*$' }),
+  HOTLINE_CALLBACK_RING_S: Type.Integer({ default: 30, minimum: 5, maximum: 120 }),
+  /** The dialer trunk (dialer_trunks) callbacks leave through. */
+  HOTLINE_CALLBACK_TRUNK: Type.String({ default: 'trunk', pattern: '^[A-Za-z0-9_-]+$' })
 })
 
 export type Config = Readonly<Static<typeof ConfigSchema>>

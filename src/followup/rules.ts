@@ -135,9 +135,16 @@ export function unansweredOutcome(cause: number | null): AttemptOutcome {
 /** A token bucket per trunk: `rate` calls per second, bursts of at most `burst`. */
 export interface Bucket { tokens: number; at: number }
 
-export function takeToken(bucket: Bucket | undefined, now: number, rate: number, burst = Math.max(1, Math.ceil(rate / 5))): { ok: boolean; bucket: Bucket } {
+export const burstFor = (rate: number): number => Math.max(1, Math.ceil(rate / 5))
+
+/** The bucket filled up to `now` (nothing taken). */
+export function refill(bucket: Bucket | undefined, now: number, rate: number, burst = burstFor(rate)): Bucket {
   const start = bucket ?? { tokens: burst, at: now }
-  const tokens = Math.min(burst, start.tokens + (Math.max(0, now - start.at) / 1000) * rate)
+  return { tokens: Math.min(burst, start.tokens + (Math.max(0, now - start.at) / 1000) * rate), at: Math.max(now, start.at) }
+}
+
+export function takeToken(bucket: Bucket | undefined, now: number, rate: number, burst = burstFor(rate)): { ok: boolean; bucket: Bucket } {
+  const { tokens } = refill(bucket, now, rate, burst)
   if (tokens >= 1) return { ok: true, bucket: { tokens: tokens - 1, at: now } }
   return { ok: false, bucket: { tokens, at: now } }
 }

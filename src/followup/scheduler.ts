@@ -1,0 +1,314 @@
+/**
+ * The follow-up dialer: turns due tasks into calls and calls into evaluations.
+ *
+ * A tick (on a timer in production, by hand in tests, with the Clock port giving `now`) looks
+ * at each trunk: how many calls it may still carry (concurrency from the attempt rows, pace
+ * from a token bucket), which campaigns are inside a calling window, and claims that many due
+ * tasks. Claiming writes the attempt row; only then is the call originated, with the channel
+ * id derived from the attempt. Outcomes arrive as ARI events and decide the task: done,
+ * due again after a back-off, or unreachable with the reason.
+ *
+ * Restarts: an attempt row still open when the server starts is looked up on the PBX. A live
+ * channel is taken over (a ringing one finishes as usual; an answered one hears the survey
+ * from the start). A channel that is gone means the outcome is unknown: the attempt is closed
+ * as 'lost' and the task is due again as a new attempt. An attempt is never dialled twice.
+ */
+import type { Logger } from 'pino'
+import type { Clock } from '../domain/clock.ts'
+import { Lanes } from '../domain/lanes.ts'
+import { AriError } from '../pbx/ari/errors.ts'
+import type { AriChannel, AriEvent } from '../pbx/ari/events.ts'
+import type { AriRest } from '../pbx/ari/rest.ts'
+import type { Actor } from '../tickets/model.ts'
+import type { TicketService } from '../tickets/service.ts'
+import { parseDialerChannel, type AttemptOutcome, type Campaign, type ClaimedFollowUp, type SurveyAnswer } from './model.ts'
+import { afterAttempt, burstFor, campaignForLine, concurrencyLeft, dialEndpoint, isWithinWindows, refill, unansweredOutcome, type Bucket } from './rules.ts'
+import type { AttemptRow, FollowUpStore } from './store.ts'
+import { SurveyCall } from './survey.ts'
+
+export const FOLLOW_UP_ENTRY = 'followup'
+
+/** Matters with a prompt of their own (dialplans/prompts/zh.tsv: survey-matter-<code>). */
+const MATTER_PROMPTS = new Set(['policy-inquiry', 'city-management', 'transport', 'environment', 'market-regulation', 'housing', 'social-security', 'education', 'health'])
+
+export interface DialerSettings {
+  app: string
+  timeZone: string
+  /** ms between ticks; 0: no timer (tests tick by hand). */
+  tickMs: number
+  inputTimeoutMs: number
+  /** Caller id presented to the citizen (the center's number). */
+  callerId: string
+}
+
+export interface AgentHandoff {
+  /** An answered follow-up in an agent campaign: queue the citizen for an agent. */
+  followUpAnswered(channel: AriChannel, claimed: { taskId: number; attemptId: string; ticketId: string; phoneNumber: string; lineNumber: string | null; queueId: string }): Promise<void>
+}
+
+interface Live {
+  attemptId: string
+  taskId: number
+  ticketId: string | null
+  survey?: SurveyCall
+}
+
+const DIALER_ACTOR: Actor = { id: 'follow-up-dialer', role: 'system', unitId: null }
+
+export class FollowUpDialer {
+  private readonly buckets = new Map<string, Bucket>()
+  /** Channels this process dialled or took over: recovery leaves them alone. */
+  private readonly live = new Map<string, Live>()
+  private readonly lanes = new Lanes()
+  private ticking: Promise<number> | null = null
+  private timer: NodeJS.Timeout | undefined
+  private stopped = false
+  handoff: AgentHandoff | null = null
+
+  constructor(private readonly deps: { store: FollowUpStore; rest: AriRest; tickets: TicketService; clock: Clock; log: Logger; settings: DialerSettings }) {}
+
+  start(): void {
+    if (this.deps.settings.tickMs <= 0 || this.timer) return
+    this.timer = setInterval(() => { void this.tick().catch((err) => this.deps.log.error({ err }, 'dialer tick failed')) }, this.deps.settings.tickMs)
+    this.timer.unref()
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    clearInterval(this.timer)
+    await this.ticking
+    await this.lanes.idle()
+  }
+
+  /** One scheduling pass; returns how many calls it placed. Overlapping calls share one pass. */
+  tick(): Promise<number> {
+    if (this.stopped) return Promise.resolve(0)
+    if (this.ticking) return this.ticking
+    this.ticking = this.tickOnce().finally(() => { this.ticking = null })
+    return this.ticking
+  }
+
+  private async tickOnce(): Promise<number> {
+    const { store, clock, settings } = this.deps
+    const now = clock.now()
+    const campaigns = await store.campaigns()
+    let placed = 0
+    for (const trunk of await store.trunks()) {
+      const running = campaigns.filter((c) => c.trunkId === trunk.id && c.state === 'running')
+      if (running.length === 0) continue
+      const open = running.filter((c) => isWithinWindows(now, c.windows, settings.timeZone)).map((c) => c.id)
+      const free = concurrencyLeft(trunk.maxConcurrent, await store.activeOnTrunk(trunk.id))
+      const bucket = refill(this.buckets.get(trunk.id), now, trunk.callsPerSecond, burstFor(trunk.callsPerSecond))
+      const limit = Math.min(free, Math.floor(bucket.tokens))
+      if (limit <= 0) { this.buckets.set(trunk.id, bucket); continue }
+      const claimed = await store.claimFollowUps({
+        now, trunkId: trunk.id, open, running: running.map((c) => c.id), limit,
+        campaignOf: (line) => campaignForLine(campaigns, line)?.id ?? 'default'
+      })
+      this.buckets.set(trunk.id, { tokens: bucket.tokens - claimed.length, at: bucket.at })
+      for (const c of claimed) {
+        const campaign = campaigns.find((k) => k.id === c.campaignId) ?? campaigns.find((k) => k.id === 'default')!
+        await this.dial(c, campaign, trunk.dialTemplate)
+        placed += 1
+      }
+    }
+    return placed
+  }
+
+  private async dial(c: ClaimedFollowUp, campaign: Campaign, template: string): Promise<void> {
+    const { rest, store, clock, log, settings } = this.deps
+    this.live.set(c.channelId, { attemptId: c.attemptId, taskId: c.taskId, ticketId: c.ticketId })
+    let endpoint: string
+    try {
+      endpoint = dialEndpoint(template, c.trunkId, c.phoneNumber)
+    } catch (err) {
+      log.warn({ taskId: c.taskId, err: (err as Error).message }, 'follow-up number cannot be dialled')
+      await this.finish(c.channelId, 'failed', null)
+      return
+    }
+    try {
+      await rest.originate({
+        channelId: c.channelId, endpoint, app: settings.app, appArgs: `${FOLLOW_UP_ENTRY},${c.attemptId}`,
+        callerId: settings.callerId, timeoutSeconds: campaign.ringSeconds,
+        // The attempt travels with the INVITE, so the far end (and a trace) can tell attempts apart.
+        variables: { 'PJSIP_HEADER(add,X-Hotline-Attempt)': c.channelId }
+      })
+      await store.markDialled(c.attemptId, clock.now())
+      log.info({ taskId: c.taskId, attempt: c.attemptNo, ticket: c.ticketNumber, channelId: c.channelId }, 'follow-up call placed')
+    } catch (err) {
+      if (err instanceof AriError && err.status === 409) {
+        // The same attempt is already on the PBX (placed before a restart): never dial it twice.
+        log.warn({ channelId: c.channelId }, 'follow-up attempt already has a channel; not dialled again')
+        return
+      }
+      log.warn({ taskId: c.taskId, err: (err as Error).message }, 'follow-up originate failed')
+      await this.finish(c.channelId, 'failed', null)
+    }
+  }
+
+  /** Every ARI event; only the dialer's own channels and playbacks matter here. */
+  handle(event: AriEvent): Promise<void> {
+    switch (event.type) {
+      case 'ChannelDtmfReceived': {
+        const live = this.live.get(event.channel.id)
+        // onKey queues itself in the channel's lane (a lane must not wait on itself).
+        return live?.survey ? live.survey.onKey(event.digit) : Promise.resolve()
+      }
+      case 'PlaybackFinished': {
+        const channelId = event.playback.id.split(':')[0]!
+        const live = this.live.get(channelId)
+        if (!live?.survey) return Promise.resolve()
+        return this.lanes.run(channelId, () => live.survey!.onPlaybackFinished(event.playback.id))
+      }
+      case 'StasisEnd':
+      case 'ChannelDestroyed': {
+        const parsed = parseDialerChannel(event.channel.id)
+        if (parsed?.kind !== 'followup') return Promise.resolve()
+        const cause = event.type === 'ChannelDestroyed' ? event.cause : null
+        return this.lanes.run(event.channel.id, () => this.onGone(event.channel.id, cause))
+      }
+      default:
+        return Promise.resolve()
+    }
+  }
+
+  private async onGone(channelId: string, cause: number | null): Promise<void> {
+    const live = this.live.get(channelId)
+    if (live?.survey) { await live.survey.end(); return }
+    // StasisEnd never comes for a channel that did not answer; ChannelDestroyed does.
+    if (cause === null) return
+    const attempt = await this.deps.store.attemptByChannel(channelId)
+    if (!attempt || attempt.state === 'finished') { this.live.delete(channelId); return }
+    if (attempt.state === 'answered') { await this.finish(channelId, 'hung-up', cause); return }
+    await this.finish(channelId, unansweredOutcome(cause), cause)
+  }
+
+  /** StasisStart of an answered follow-up call (registered as a Stasis entry with the call flow). */
+  onAnswered(channel: AriChannel, args: string[]): Promise<void> {
+    return this.lanes.run(channel.id, async () => {
+      const { store, clock, rest, log } = this.deps
+      const attempt = args[0] ? await store.attempt(args[0]) : null
+      if (!attempt || attempt.state === 'finished' || attempt.channelId !== channel.id) {
+        log.warn({ channelId: channel.id, args }, 'answered follow-up call has no open attempt; hanging up')
+        await rest.hangup(channel.id).catch(() => undefined)
+        return
+      }
+      await this.takeOver(attempt, channel, clock.now())
+    })
+  }
+
+  private async takeOver(attempt: AttemptRow, channel: AriChannel, now: number): Promise<void> {
+    const { store, rest, log, settings } = this.deps
+    const task = await store.task(attempt.taskId)
+    const ticket = task ? await this.deps.tickets.get(task.ticketId, DIALER_ACTOR).catch(() => null) : null
+    if (!task || !ticket) {
+      await rest.hangup(channel.id).catch(() => undefined)
+      await this.finish(channel.id, 'ticket-changed', null)
+      return
+    }
+    const campaign = campaignForLine(await store.campaigns(), attempt.lineNumber)
+    const recordingName = attempt.channelId
+    await store.markAnswered(attempt.id, now, recordingName)
+    log.info({ taskId: attempt.taskId, attempt: attempt.attemptNo, channelId: channel.id, mode: campaign?.mode }, 'follow-up call answered')
+    if (campaign?.mode === 'agent' && campaign.agentQueueId && this.handoff) {
+      this.live.delete(channel.id)
+      await this.handoff.followUpAnswered(channel, { taskId: attempt.taskId, attemptId: attempt.id, ticketId: ticket.id, phoneNumber: attempt.phoneNumber, lineNumber: attempt.lineNumber, queueId: campaign.agentQueueId })
+      return
+    }
+    const matter = MATTER_PROMPTS.has(ticket.categoryCode) ? `survey-matter-${ticket.categoryCode}` : 'survey-matter-other'
+    const survey = new SurveyCall({ rest, log: log.child({ channelId: channel.id }) }, channel.id, recordingName,
+      { inputTimeoutMs: settings.inputTimeoutMs, opening: ['sound:hotline/survey-center', `sound:hotline/${matter}`] },
+      (answer, digits) => this.evaluate(attempt, ticket.id, answer, digits, recordingName),
+      async (end) => {
+        this.live.delete(channel.id)
+        if (end.kind === 'answered') return // finished in evaluate()
+        await this.finishAttempt(attempt, end.kind === 'no-input' ? 'no-input' : 'hung-up', null, { digits: end.digits || null })
+      })
+    survey.run = (work) => this.lanes.run(channel.id, work)
+    this.live.set(channel.id, { attemptId: attempt.id, taskId: attempt.taskId, ticketId: ticket.id, survey })
+    try {
+      await survey.start()
+    } catch (err) {
+      log.warn({ err: (err as Error).message, channelId: channel.id }, 'survey could not start')
+      await survey.end()
+    }
+  }
+
+  /** The citizen's answer goes to the ticket (the ticket's rules reopen it when unsatisfied). */
+  private async evaluate(attempt: AttemptRow, ticketId: string, answer: SurveyAnswer, digits: string, recordingName: string): Promise<void> {
+    const { tickets, log } = this.deps
+    let outcome: AttemptOutcome = 'evaluated'
+    try {
+      await tickets.linkCall(ticketId, attempt.id, recordingName)
+      for (let i = 0; ; i += 1) {
+        const ticket = await tickets.get(ticketId, DIALER_ACTOR)
+        try {
+          await tickets.act(ticket.id, ticket.version, { type: 'evaluate', result: answer, digits, method: 'phone-dtmf' }, DIALER_ACTOR)
+          break
+        } catch (err) {
+          // Someone changed the ticket between our read and write: read again, once or twice.
+          if ((err as { code?: string }).code === 'HOTLINE_TICKET_VERSION_CONFLICT' && i < 2) continue
+          throw err
+        }
+      }
+      log.info({ ticketId, answer, digits, taskId: attempt.taskId }, 'follow-up evaluation recorded')
+    } catch (err) {
+      outcome = 'ticket-changed'
+      log.warn({ ticketId, err: (err as Error).message }, 'evaluation could not be written to the ticket')
+    }
+    await this.finishAttempt(attempt, outcome, null, { result: answer, digits })
+  }
+
+  private async finish(channelId: string, outcome: AttemptOutcome, cause: number | null): Promise<void> {
+    const attempt = await this.deps.store.attemptByChannel(channelId)
+    this.live.delete(channelId)
+    if (!attempt) return
+    await this.finishAttempt(attempt, outcome, cause, {})
+  }
+
+  private async finishAttempt(attempt: AttemptRow, outcome: AttemptOutcome, cause: number | null, extra: { result?: SurveyAnswer; digits?: string | null }): Promise<void> {
+    const { store, clock, log, settings } = this.deps
+    const now = clock.now()
+    const task = await store.task(attempt.taskId)
+    const campaign = campaignForLine(await store.campaigns(), attempt.lineNumber)
+    if (!task || !campaign) return
+    const decision = afterAttempt({ outcome, tries: task.tries, now, policy: campaign, timeZone: settings.timeZone })
+    const applied = await store.finishFollowUp({ attemptId: attempt.id, taskId: attempt.taskId, outcome, cause, result: extra.result ?? null, digits: extra.digits ?? null, at: now }, decision)
+    if (applied) log.info({ taskId: attempt.taskId, attempt: attempt.attemptNo, outcome, cause, decision: decision.kind, dueAt: decision.kind === 'retry' ? new Date(decision.dueAt).toISOString() : undefined }, 'follow-up attempt finished')
+  }
+
+  /**
+   * After a (re)start or an ARI reconnect: open attempts this process is not handling are
+   * looked up on the PBX (see the file comment).
+   */
+  async recover(): Promise<{ adopted: number; lost: number }> {
+    const { store, rest, clock, log } = this.deps
+    const channels = new Map((await rest.listChannels()).map((c) => [c.id, c]))
+    let adopted = 0
+    let lost = 0
+    for (const a of await store.openAttempts()) {
+      if (a.kind !== 'follow-up' || this.live.has(a.channelId)) continue
+      await this.lanes.run(a.channelId, async () => {
+        const attempt = await store.attempt(a.id)
+        if (!attempt || attempt.state === 'finished') return
+        const channel = channels.get(a.channelId)
+        if (!channel) {
+          lost += 1
+          log.warn({ taskId: a.taskId, attempt: a.attemptNo, channelId: a.channelId }, 'follow-up attempt lost with a restart; the task is due again')
+          await this.finishAttempt(attempt, 'lost', null, {})
+          return
+        }
+        adopted += 1
+        this.live.set(a.channelId, { attemptId: a.id, taskId: a.taskId, ticketId: null })
+        if (channel.state === 'Up') await this.takeOver(attempt, channel, clock.now())
+      })
+    }
+    if (adopted + lost > 0) log.info({ adopted, lost }, 'follow-up attempts recovered')
+    return { adopted, lost }
+  }
+
+  /** Attempts this process is handling (for tests and the metrics). */
+  get activeChannels(): number {
+    return this.live.size
+  }
+}

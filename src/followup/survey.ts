@@ -1,0 +1,162 @@
+/**
+ * The automated survey on an answered follow-up call, over ARI. The citizen's channel goes into
+ * a mixing bridge of its own so the whole call (prompts and the citizen) is recorded while the
+ * prompts play; prompts play on the bridge, keys come as ChannelDtmfReceived. A key may be
+ * pressed while a prompt plays (the prompt stops). The dialogue itself is surveyStep (rules.ts).
+ *
+ * The answer is stored before the confirmation plays: the key press is the fact, and a citizen
+ * who hangs up during "thank you" has still answered.
+ */
+import type { Logger } from 'pino'
+import { AriNotFound } from '../pbx/ari/errors.ts'
+import type { AriRest } from '../pbx/ari/rest.ts'
+import type { SurveyAnswer } from './model.ts'
+import { startSurvey, surveyStep, type SurveyAction, type SurveyState } from './rules.ts'
+
+export type SurveyEnd =
+  | { kind: 'answered'; answer: SurveyAnswer; digits: string }
+  | { kind: 'no-input'; digits: string }
+  | { kind: 'hung-up'; digits: string }
+
+export interface SurveySettings {
+  /** Seconds of silence after the question before it counts as no input. */
+  inputTimeoutMs: number
+  /** Sound names (Asterisk media URIs) of the opening: center, then the matter. */
+  opening: string[]
+}
+
+const sound = (name: string) => `sound:hotline/${name}`
+
+export class SurveyCall {
+  private state: SurveyState = startSurvey()
+  private playing: string | null = null
+  private seq = 0
+  private silenceTimer: NodeJS.Timeout | undefined
+  private hangupTimer: NodeJS.Timeout | undefined
+  private ended = false
+  private answeredHandled: Promise<void> | null = null
+  readonly bridgeId: string
+
+  constructor(
+    private readonly deps: { rest: AriRest; log: Logger },
+    readonly channelId: string,
+    readonly recordingName: string,
+    private readonly settings: SurveySettings,
+    /** Called once with the answer, before the confirmation plays. */
+    private readonly onAnswer: (answer: SurveyAnswer, digits: string) => Promise<void>,
+    /** Called once when the survey is over (the channel is gone or hung up by us). */
+    private readonly onEnd: (end: SurveyEnd) => Promise<void>
+  ) {
+    this.bridgeId = `${channelId}-survey`
+  }
+
+  async start(): Promise<void> {
+    const { rest } = this.deps
+    await rest.createBridge(this.bridgeId, 'mixing', this.bridgeId)
+    await rest.addToBridge(this.bridgeId, [this.channelId])
+    try {
+      await rest.recordBridge(this.bridgeId, this.recordingName, 'wav')
+    } catch (err) {
+      // The evaluation is worth more than its recording: go on, and say so.
+      this.deps.log.error({ err: (err as Error).message, channelId: this.channelId }, 'survey recording did not start')
+    }
+    await this.play([...this.settings.opening, sound('survey-question')])
+  }
+
+  private async play(names: string[]): Promise<void> {
+    clearTimeout(this.silenceTimer)
+    this.seq += 1
+    const id = `${this.channelId}:p${this.seq}`
+    this.playing = id
+    try {
+      await this.deps.rest.playOnBridge(this.bridgeId, names.join(','), id)
+    } catch (err) {
+      if (err instanceof AriNotFound) return
+      throw err
+    }
+  }
+
+  private async stopPlaying(): Promise<void> {
+    const id = this.playing
+    this.playing = null
+    if (id) await this.deps.rest.stopPlayback(id).catch(() => undefined)
+  }
+
+  /** PlaybackFinished of one of our playbacks. */
+  async onPlaybackFinished(playbackId: string): Promise<void> {
+    if (this.ended || playbackId !== this.playing) return
+    this.playing = null
+    if (this.state.finished) {
+      // The confirmation or the goodbye has been said: hang up.
+      await this.hangup()
+      return
+    }
+    this.silenceTimer = setTimeout(() => { void this.input({ type: 'silence' }) }, this.settings.inputTimeoutMs)
+    this.silenceTimer.unref()
+  }
+
+  onKey(digit: string): Promise<void> {
+    return this.input({ type: 'key', digit })
+  }
+
+  /** Silence timers fire outside the caller's lane; the dialer serialises through `run`. */
+  run: (work: () => Promise<void>) => Promise<void> = (work) => work()
+
+  private input(input: { type: 'key'; digit: string } | { type: 'silence' }): Promise<void> {
+    return this.run(async () => {
+      if (this.ended) return
+      const { state, action } = surveyStep(this.state, input)
+      this.state = state
+      await this.act(action)
+    })
+  }
+
+  private async act(action: SurveyAction): Promise<void> {
+    switch (action.type) {
+      case 'ignore':
+        return
+      case 'ask-again':
+        await this.stopPlaying()
+        await this.play(action.reason === 'invalid' ? [sound('survey-invalid'), sound('survey-question')] : [sound('survey-question')])
+        return
+      case 'confirm':
+        await this.stopPlaying()
+        this.answeredHandled = this.onAnswer(action.answer, this.state.digits)
+        await this.answeredHandled
+        await this.play([sound(`survey-confirm-${action.answer}`)])
+        this.armHangupGuard()
+        return
+      case 'give-up':
+        await this.stopPlaying()
+        await this.play([sound('survey-no-input')])
+        this.armHangupGuard()
+        return
+    }
+  }
+
+  /** A prompt that never reports its end must not hold the line. */
+  private armHangupGuard(): void {
+    clearTimeout(this.hangupTimer)
+    this.hangupTimer = setTimeout(() => { void this.run(() => this.hangup()) }, 15_000)
+    this.hangupTimer.unref()
+  }
+
+  private async hangup(): Promise<void> {
+    await this.deps.rest.hangup(this.channelId).catch(() => undefined)
+    await this.end()
+  }
+
+  /** The citizen's channel is gone (hung up by them or by us). */
+  async end(): Promise<void> {
+    if (this.ended) return
+    this.ended = true
+    clearTimeout(this.silenceTimer)
+    clearTimeout(this.hangupTimer)
+    // Destroying the bridge ends its recording and finalises the file.
+    await this.deps.rest.destroyBridge(this.bridgeId).catch(() => undefined)
+    const s = this.state
+    const end: SurveyEnd = s.answer ? { kind: 'answered', answer: s.answer, digits: s.digits }
+      : s.finished ? { kind: 'no-input', digits: s.digits } : { kind: 'hung-up', digits: s.digits }
+    await this.onEnd(end)
+  }
+}
