@@ -11,6 +11,7 @@
  */
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import path from 'node:path'
 import { io as connect, type Socket } from 'socket.io-client'
 import { seatPassword } from '../src/auth/seat-credentials.ts'
@@ -107,6 +108,7 @@ async function main(): Promise<void> {
     const calls = RATE * SECONDS
     const file = renderScenario('bench/sipp/uac-caller-until-agent-bye.xml', { CALLER: '[field0]', MAX_WAIT_MS: 60000 })
     const csv = injectionFile(Array.from({ length: calls }, (_, i) => [`1380${String(i).padStart(7, '0')}`]))
+    const load0 = loadavg()[0]!
     const cpu0 = cpuSeconds(server.pid!)
     const t0 = Date.now()
     measuring = true
@@ -131,6 +133,8 @@ async function main(): Promise<void> {
     console.log(`  of which in the server median ${pct(ss, 0.5)} ms, p99 ${pct(ss, 0.99)} ms (change → push computed); mean push ${(bytes / Math.max(1, ss.length) / 1024).toFixed(1)} KB`)
     console.log(`  sockets dropped        ${dropped} (connected at the end: ${still}/${SOCKETS})`)
     console.log(`  server CPU             ${((cpu / wall) * 100).toFixed(0)}% of one core over ${wall.toFixed(1)} s (${cpu.toFixed(1)} CPU-s)`)
+    console.log(`  machine load average   ${load0.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (other work on this host competes for its cores)`)
+    console.log(`  push window            ${process.env.HOTLINE_WALLBOARD_PUSH_MS ?? 250} ms (HOTLINE_WALLBOARD_PUSH_MS)`)
     console.log(`  board at the end       offered ${line?.offered}, answered ${line?.answered}, abandoned ${line?.abandoned}, 15 s answer rate ${line?.serviceLevel15}`)
     const pass = sorted.length > 0 && pct(sorted, 0.99) < 1000 && dropped === 0 && still === SOCKETS
     console.log(pass ? '  PASS' : '  FAIL')
