@@ -44,6 +44,9 @@ import { callControlRoutes } from './calls/control-routes.ts'
 import { ScreenPop } from './realtime/screen-pop.ts'
 import { softphoneRoutes } from './softphone/routes.ts'
 import { attachFollowUps, type FollowUps } from './followup/index.ts'
+import { CallbackService } from './callbacks/service.ts'
+import { CallbackStore } from './callbacks/store.ts'
+import { callbackRoutes } from './callbacks/routes.ts'
 
 export interface Hotline {
   app: FastifyInstance
@@ -60,6 +63,7 @@ export interface Hotline {
   tickets: TicketService
   /** The outbound dialer: follow-up visits (回访) and callbacks. */
   followUps: FollowUps
+  callbacks: CallbackService
   /** Connects to the PBX, re-reads live state and starts taking calls. */
   start(options?: { waitForPbx?: boolean }): Promise<void>
   close(): Promise<void>
@@ -174,9 +178,26 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
     settings: { app: config.HOTLINE_ARI_APP, timeZone: config.HOTLINE_TIMEZONE, tickMs: config.HOTLINE_DIALER_TICK_MS, inputTimeoutMs: config.HOTLINE_SURVEY_INPUT_TIMEOUT_S * 1000, callerId: config.HOTLINE_DIALER_CALLER_ID }
   })
 
+  const callbackStore = new CallbackStore(sql)
+  const callbacks = new CallbackService({
+    store: callbackStore, dialerStore: followUps.store, calls, liveCalls, waiting, agents, rest: ari.rest, clock: options.dialerClock ?? clock,
+    log: log.child({ component: 'callbacks' }), requestDispatch: () => { void acd.request() },
+    settings: {
+      app: config.HOTLINE_ARI_APP, timeZone: config.HOTLINE_TIMEZONE, offerAfterMs: config.HOTLINE_CALLBACK_OFFER_AFTER_S * 1000,
+      abandonAfterMs: config.HOTLINE_CALLBACK_ABANDON_AFTER_S * 1000, maxAttempts: config.HOTLINE_CALLBACK_MAX_ATTEMPTS,
+      retryMinutes: config.HOTLINE_CALLBACK_RETRY_MINUTES.split(',').map(Number), ringSeconds: config.HOTLINE_CALLBACK_RING_S,
+      trunkId: config.HOTLINE_CALLBACK_TRUNK, callerId: config.HOTLINE_DIALER_CALLER_ID, tickMs: config.HOTLINE_DIALER_TICK_MS > 0 ? 1000 : 0
+    }
+  })
+  callbacks.attach()
+  // Callback entries hold a caller's place; when their turn comes the caller is dialled first.
+  acd.attach({ offer: (entry, agent, ring) => (CallbackService.isCallbackEntry(entry) ? callbacks.dialFor(entry, agent, ring) : calls.offer(entry, agent, ring)) })
+  await app.register(callbackRoutes({ store: callbackStore, sql, timeZone: config.HOTLINE_TIMEZONE }))
+
   ari.on('event', (event) => {
     calls.handle(event).catch((err) => log.error({ err, type: event.type }, 'ARI event handling failed'))
     followUps.handle(event).catch((err) => log.error({ err, type: event.type }, 'dialer event handling failed'))
+    callbacks.handle(event).catch((err) => log.error({ err, type: event.type }, 'callback event handling failed'))
     control.handle(event).catch((err) => log.error({ err, type: event.type }, 'call control event handling failed'))
   })
   ari.on('connected', ({ reconnect }) => {
@@ -185,6 +206,8 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       .catch((err) => log.error({ err }, 'reconcile after connect failed'))
     followUps.dialer.recover()
       .then(() => followUps.start())
+      .then(() => callbacks.recover())
+      .then(() => callbacks.start())
       .catch((err) => log.error({ err }, 'dialer recovery after connect failed'))
   })
   ari.on('disconnected', ({ reason }) => log.warn({ reason }, 'ARI disconnected'))
@@ -192,7 +215,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   let closed = false
   let reasonsTimer: NodeJS.Timeout | undefined
   return {
-    app, io: realtime.io, config, sql, redis, ari, agents, calls, acd, users, tickets, followUps,
+    app, io: realtime.io, config, sql, redis, ari, agents, calls, acd, users, tickets, followUps, callbacks,
     async start(opts = {}) {
       if (config.HOTLINE_ADMIN_PASSWORD && (await users.bootstrapAdmin(config.HOTLINE_ADMIN_PASSWORD))) {
         log.info('created the first administrator (user id "admin")')
@@ -213,6 +236,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       clearInterval(reasonsTimer)
       await supervision.close()
       await followUps.close()
+      await callbacks.stop()
       await acd.stop()
       await ari.stop()
       await calls.idle()

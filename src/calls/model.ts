@@ -4,7 +4,8 @@
  */
 export type CallPhase = 'greeting' | 'queued' | 'offered' | 'talking' | 'ended'
 
-export type CallOutcome = 'answered' | 'abandoned' | 'overflowed' | 'failed' | 'pbx-lost'
+/** callback: the caller left the line asking to be called back, keeping their place (src/callbacks/). */
+export type CallOutcome = 'answered' | 'abandoned' | 'overflowed' | 'failed' | 'pbx-lost' | 'callback'
 
 export type EndedBy = 'caller' | 'agent' | 'system'
 
@@ -36,6 +37,8 @@ export interface LiveCall {
    * the caller or this channel hangs up.
    */
   handedOffTo?: string | null
+  /** Set on a callback: the call the citizen made first, which this call returns (src/callbacks/). */
+  callbackOf?: string | null
 }
 
 export const bridgeIds = {
@@ -54,7 +57,11 @@ export const STASIS_ENTRY = {
   /** A transfer target (110, a unit) dialled by call control (src/calls/control.ts). */
   consult: 'consult',
   /** A supervisor's legs (snoop, seat): supervisor,<snoop|leg>,<session id>; see src/supervision/. */
-  supervisor: 'supervisor'
+  supervisor: 'supervisor',
+  /** A follow-up call the dialer placed, answered: followup,<attempt id>; see src/followup/. */
+  followUp: 'followup',
+  /** A callback the dialer placed, answered: callback,<attempt id>; see src/callbacks/. */
+  callback: 'callback'
 } as const
 
 export const CHANNEL_VAR_CALL_ID = 'HOTLINE_CALL_ID'

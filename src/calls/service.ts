@@ -96,6 +96,8 @@ export interface CallFlowEvents {
   ended: [LiveCall, CallOutcome, EndedBy]
   /** The waiting list of a queue changed (caller joined, left, was offered or came back). */
   'queue-changed': [string]
+  /** A caller entered a queue's holding bridge (callbacks time their offer from here). */
+  queued: [LiveCall]
 }
 
 export class CallFlow extends EventEmitter<CallFlowEvents> {
@@ -248,6 +250,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     this.deps.metrics.callsEntered.inc({ queue: queueId })
     this.logFor(call).info('call queued')
     this.emit('queue-changed', queueId)
+    this.emit('queued', { ...call })
     await this.armWaitingTimers(call)
   }
 
@@ -342,6 +345,14 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     return this.lanes.run(entry.callId, async () => {
       const call = await this.deps.live.get(entry.callId)
       if (!call || call.phase !== 'queued' || !agent.seat) return false
+      return this.ringSeat(call, agent, ringTimeoutSeconds)
+    })
+  }
+
+  /** Rings the (already reserved) agent's seat for a queued call; in the call's lane. */
+  private async ringSeat(call: LiveCall, agent: Pick<AgentLive, 'agentId' | 'seat'>, ringTimeoutSeconds: number): Promise<boolean> {
+    {
+      if (!agent.seat) return false
       const agentChannelId = randomUUID()
       call.phase = 'offered'
       call.agentId = agent.agentId
@@ -378,6 +389,60 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       await this.deps.records.offered(call)
       this.armRingGuard(call.callId, agentChannelId, ringTimeoutSeconds + 5)
       return true
+    }
+  }
+
+  /**
+   * A waiting caller asked to be called back (src/callbacks/): their queue entry is taken (so
+   * no agent is offered the call meanwhile), `keep` stores the callback with the entry's place,
+   * and the call ends with outcome 'callback'. The caller's channel is left to the caller (the
+   * callback side confirms and hangs up). False when the call is no longer waiting.
+   */
+  releaseForCallback(callId: string, keep: (call: LiveCall, entry: QueueEntry) => Promise<boolean>): Promise<boolean> {
+    return this.lanes.run(callId, async () => {
+      const call = await this.deps.live.get(callId)
+      if (!call || call.phase !== 'queued' || !call.queueId) return false
+      const entry = await this.deps.waiting.get(callId)
+      if (!entry || !(await this.deps.waiting.remove(call.queueId, callId))) return false
+      if (!(await keep(call, entry))) {
+        await this.deps.waiting.add(entry)
+        return false
+      }
+      await this.ignoreGone(this.deps.rest.removeFromBridge(bridgeIds.queueHold(call.queueId), [call.callerChannelId]))
+      this.logFor(call).info({ waitMs: this.deps.clock.now() - (call.queuedAt ?? call.arrivedAt) }, 'caller left the queue for a callback')
+      await this.finish(call, 'callback', 'caller', null)
+      this.emit('queue-changed', call.queueId)
+      return true
+    })
+  }
+
+  /**
+   * A callback answered by the citizen: the channel becomes a call of its own (id `callId`,
+   * returning `callbackOf`) that waits in the queue's holding bridge and rings the agent the
+   * ACD reserved for it; from there on it is an ordinary call (recording, ring-no-answer back
+   * to the head of the queue, wrap-up).
+   */
+  adoptCallback(channel: AriChannel, p: { callId: string; callbackOf: string; callerNumber: string; lineNumber: string | null; queueId: string; agent: Pick<AgentLive, 'agentId' | 'seat'>; ringTimeoutSeconds: number }): Promise<boolean> {
+    this.channelToCall.set(channel.id, p.callId)
+    return this.lanes.run(p.callId, async () => {
+      const now = this.deps.clock.now()
+      const call: LiveCall = {
+        callId: p.callId, phase: 'queued', callerChannelId: channel.id, callerNumber: p.callerNumber, dialledNumber: p.callerNumber,
+        lineNumber: p.lineNumber, queueId: p.queueId, priority: 0, arrivedAt: now, queuedAt: now, agentId: null, seat: null,
+        agentChannelId: null, offeredAt: null, answeredAt: null, offerAttempts: 0, bridgeId: null, recordingName: null, callbackOf: p.callbackOf
+      }
+      await this.deps.live.save(call)
+      await this.deps.records.arrived(call)
+      try {
+        await this.deps.rest.setVariable(channel.id, CHANNEL_VAR_CALL_ID, p.callId)
+        await this.joinHoldBridge(p.queueId, channel.id)
+      } catch (err) {
+        if (err instanceof AriNotFound) { await this.finish(call, 'abandoned', 'caller', null); return false }
+        throw err
+      }
+      await this.deps.records.queued(call)
+      this.logFor(call).info({ callbackOf: p.callbackOf, seat: p.agent.seat }, 'callback answered; ringing the reserved agent')
+      return this.ringSeat(call, p.agent, p.ringTimeoutSeconds)
     })
   }
 

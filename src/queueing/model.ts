@@ -34,6 +34,11 @@ export interface QueueEntry {
   enteredAt: number
   /** Skills this caller needs beyond the queue's own (language or dialect seats). */
   skills: readonly string[]
+  /**
+   * 'callback': a place kept for a caller who hung up to be called back (src/callbacks/); when
+   * its turn comes the reserved agent waits while the caller is dialled.
+   */
+  kind?: 'callback'
 }
 
 /** An agent as the router sees it: only what the choice depends on. */

@@ -28,6 +28,8 @@ export interface CallOfferView {
   waitSeconds: number
   offeredAt: string
   kind: 'inbound' | 'callback'
+  /** For a callback: the citizen's original call, which this call returns. */
+  callbackOf?: string
   /** The caller's earlier tickets, newest first (empty when the lookup failed: the pop never waits on it). */
   earlierTickets: EarlierTicketView[]
   /** An open ticket, or a recent one in the same category: the agent should look before accepting a new one. */

@@ -23,7 +23,10 @@ export function serviceEnv(): Record<string, string> {
     const m = /^(?:export\s+)?([A-Z0-9_]+)=(.*)$/.exec(line.trim())
     if (m) env[m[1]!] = m[2]!.replace(/^['"]|['"]$/g, '')
   }
-  return { ...env, ...Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(HOTLINE_|DATABASE_URL|REDIS_URL)/.test(k)) as [string, string][]) }
+  // The outbound dialer and callbacks stay off unless a test turns them on: a follow-up task
+  // left by another test file must not ring a SIPp peer that is not expecting it.
+  const quiet = { HOTLINE_DIALER_TICK_MS: '0', HOTLINE_CALLBACK_OFFER_AFTER_S: '0', HOTLINE_CALLBACK_ABANDON_AFTER_S: '0' }
+  return { ...quiet, ...env, ...Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(HOTLINE_|DATABASE_URL|REDIS_URL)/.test(k)) as [string, string][]) }
 }
 
 export function testConfig(overrides: Record<string, string> = {}): Config {

@@ -1,0 +1,320 @@
+/**
+ * Callbacks (回拨) for callers who could not wait.
+ *
+ * - Offer: after a configurable wait a queued caller hears that pressing 1 hangs up and books
+ *   a callback. Pressing it takes the caller's queue entry and puts a callback entry (kind
+ *   'callback') in its place, same priority and same arrival time: the place is kept.
+ * - Abandon: a caller who hangs up after the grace period gets a callback task; it joins the
+ *   queue (at the back) when due. One pending callback per number (a unique index).
+ * - Turn: when the ACD picks a callback entry it has already reserved a ready agent; the
+ *   attempt is written, then the citizen is dialled. On answer the call flow adopts the
+ *   channel and rings the reserved agent (screen pop: "callback", with the original call). No
+ *   answer releases the agent and the task follows the back-off rules (rules.ts).
+ * - A new call from the same number that reaches an agent cancels the pending callback.
+ */
+import type { Logger } from 'pino'
+import type { AgentLive } from '../agents/model.ts'
+import type { AgentService } from '../agents/service.ts'
+import type { LiveCall } from '../calls/model.ts'
+import type { CallFlow } from '../calls/service.ts'
+import type { LiveCallStore } from '../calls/store.ts'
+import type { Clock } from '../domain/clock.ts'
+import { Lanes } from '../domain/lanes.ts'
+import type { AttemptOutcome } from '../followup/model.ts'
+import { parseDialerChannel } from '../followup/model.ts'
+import { afterAttempt, dialEndpoint, unansweredOutcome } from '../followup/rules.ts'
+import type { FollowUpStore } from '../followup/store.ts'
+import type { AriChannel, AriEvent } from '../pbx/ari/events.ts'
+import type { AriRest } from '../pbx/ari/rest.ts'
+import type { QueueEntry } from '../queueing/model.ts'
+import type { QueueWaitingStore } from '../queueing/store.ts'
+import type { CallbackStore, CallbackTask } from './store.ts'
+
+export const CALLBACK_ENTRY = 'callback'
+const CALLBACK_KEY = '1'
+
+export interface CallbackSettings {
+  app: string
+  timeZone: string
+  /** ms a caller waits before the offer; 0: never offered. */
+  offerAfterMs: number
+  /** A caller who hung up after waiting this long gets a callback; 0: none. */
+  abandonAfterMs: number
+  maxAttempts: number
+  retryMinutes: number[]
+  ringSeconds: number
+  trunkId: string
+  callerId: string
+  /** ms between passes that queue due callbacks; 0: tests call tick(). */
+  tickMs: number
+}
+
+interface Dialling { attemptId: string; taskId: number; agentId: string; seat: string | null; entryCallId: string; ringTimeoutSeconds: number }
+
+export class CallbackService {
+  private readonly lanes = new Lanes()
+  private readonly offerTimers = new Map<string, NodeJS.Timeout>()
+  /** Calls that heard the offer: their key press books the callback. */
+  private readonly offered = new Set<string>()
+  /** Channels hearing the confirmation before we hang up. */
+  private readonly confirming = new Map<string, NodeJS.Timeout>()
+  private readonly dialling = new Map<string, Dialling>()
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(private readonly deps: {
+    store: CallbackStore; dialerStore: FollowUpStore; calls: CallFlow; liveCalls: LiveCallStore; waiting: QueueWaitingStore; agents: AgentService
+    rest: AriRest; clock: Clock; log: Logger; settings: CallbackSettings; requestDispatch: () => void
+  }) {}
+
+  attach(): void {
+    const { calls, settings } = this.deps
+    calls.registerEntry(CALLBACK_ENTRY, (channel, args) => this.onAnswered(channel, args))
+    if (settings.offerAfterMs > 0) calls.on('queued', (call) => this.armOffer(call))
+    calls.on('ended', (call, outcome) => {
+      this.disarm(call.callId)
+      if (outcome === 'abandoned') void this.onAbandoned(call).catch((err) => this.deps.log.warn({ err, callId: call.callId }, 'automatic callback not created'))
+    })
+    calls.on('answered', (call) => {
+      this.disarm(call.callId)
+      if (!call.callbackOf) void this.onReachedAgent(call).catch((err) => this.deps.log.warn({ err, callId: call.callId }, 'pending callback not cancelled'))
+    })
+    calls.on('offered', (call) => this.disarm(call.callId))
+  }
+
+  start(): void {
+    if (this.deps.settings.tickMs <= 0 || this.timer) return
+    this.timer = setInterval(() => { void this.tick().catch((err) => this.deps.log.error({ err }, 'callback tick failed')) }, this.deps.settings.tickMs)
+    this.timer.unref()
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer)
+    for (const t of [...this.offerTimers.values(), ...this.confirming.values()]) clearTimeout(t)
+    await this.lanes.idle()
+  }
+
+  private disarm(callId: string): void {
+    clearTimeout(this.offerTimers.get(callId))
+    this.offerTimers.delete(callId)
+  }
+
+  private armOffer(call: LiveCall): void {
+    if (call.callbackOf || this.offered.has(call.callId) || this.offerTimers.has(call.callId)) return
+    const waited = this.deps.clock.now() - (call.queuedAt ?? call.arrivedAt)
+    const t = setTimeout(() => {
+      this.offerTimers.delete(call.callId)
+      void this.offer(call.callId).catch((err) => this.deps.log.warn({ err: (err as Error).message, callId: call.callId }, 'callback offer failed'))
+    }, Math.max(0, this.deps.settings.offerAfterMs - waited))
+    t.unref()
+    this.offerTimers.set(call.callId, t)
+  }
+
+  private async offer(callId: string): Promise<void> {
+    const call = await this.deps.liveCalls.get(callId)
+    if (!call || call.phase !== 'queued' || !call.queueId) return
+    this.offered.add(callId)
+    await this.deps.rest.play(call.callerChannelId, 'sound:hotline/callback-offer', `cb-offer-${callId}`).catch(() => undefined)
+    await this.deps.store.log({ originalCallId: callId, queueId: call.queueId, lineNumber: call.lineNumber }, 'callback-offered', this.deps.clock.now(), {})
+  }
+
+  /** Every ARI event: key presses of offered callers, the confirmation's end, callback channels. */
+  handle(event: AriEvent): Promise<void> {
+    switch (event.type) {
+      case 'ChannelDtmfReceived':
+        if (event.digit !== CALLBACK_KEY) return Promise.resolve()
+        return this.onKey(event.channel.id)
+      case 'PlaybackFinished': {
+        const m = /^cb-confirm-(.+)$/.exec(event.playback.id)
+        if (m) return this.hangupConfirmed(m[1]!)
+        return Promise.resolve()
+      }
+      case 'ChannelDestroyed': {
+        if (parseDialerChannel(event.channel.id)?.kind !== 'callback') return Promise.resolve()
+        return this.lanes.run(event.channel.id, () => this.onUnanswered(event.channel.id, event.cause))
+      }
+      default:
+        return Promise.resolve()
+    }
+  }
+
+  private async onKey(channelId: string): Promise<void> {
+    const callId = await this.deps.liveCalls.callIdForChannel(channelId)
+    if (!callId || !this.offered.has(callId)) return
+    const { clock, store, calls, waiting } = this.deps
+    let booked: CallbackTask | null = null
+    const released = await calls.releaseForCallback(callId, async (call, entry) => {
+      const now = clock.now()
+      booked = await store.create({
+        callerNumber: call.callerNumber, lineNumber: call.lineNumber, queueId: entry.queueId, originalCallId: call.callId, reason: 'requested',
+        placeAt: entry.enteredAt, dueAt: now, queued: true, now
+      })
+      if (!booked) return false
+      // The kept place: same queue, priority and arrival time as the caller's own entry.
+      await waiting.add({ callId: booked.entryCallId!, queueId: entry.queueId, priority: entry.priority, enteredAt: entry.enteredAt, skills: entry.skills, kind: 'callback' })
+      await store.log(booked, 'callback-requested', now, { taskId: booked.id, waitedMs: now - entry.enteredAt })
+      return true
+    })
+    this.offered.delete(callId)
+    if (!released || !booked) return
+    this.deps.log.info({ callId, taskId: (booked as CallbackTask).id }, 'callback booked; the caller keeps their place')
+    await this.deps.rest.play(channelId, 'sound:hotline/callback-confirm', `cb-confirm-${channelId}`).catch(() => undefined)
+    const guard = setTimeout(() => { void this.hangupConfirmed(channelId) }, 12_000)
+    guard.unref()
+    this.confirming.set(channelId, guard)
+    this.deps.requestDispatch()
+  }
+
+  private async hangupConfirmed(channelId: string): Promise<void> {
+    const guard = this.confirming.get(channelId)
+    if (!guard) return
+    clearTimeout(guard)
+    this.confirming.delete(channelId)
+    await this.deps.rest.hangup(channelId).catch(() => undefined)
+  }
+
+  private async onAbandoned(call: LiveCall): Promise<void> {
+    const { settings, clock, store } = this.deps
+    if (settings.abandonAfterMs <= 0 || call.callbackOf || !call.queueId || !call.queuedAt) return
+    if (!/^\+?[0-9]{3,32}$/.test(call.callerNumber)) return // anonymous: nobody to call back
+    const now = clock.now()
+    if (now - call.queuedAt < settings.abandonAfterMs) return
+    const task = await store.create({ callerNumber: call.callerNumber, lineNumber: call.lineNumber, queueId: call.queueId, originalCallId: call.callId, reason: 'abandoned', placeAt: null, dueAt: now, queued: false, now })
+    if (task) {
+      await store.log(task, 'callback-scheduled', now, { taskId: task.id, waitedMs: now - call.queuedAt })
+      this.deps.log.info({ callId: call.callId, taskId: task.id }, 'abandoned caller will be called back')
+    }
+  }
+
+  private async onReachedAgent(call: LiveCall): Promise<void> {
+    for (const task of await this.deps.store.cancelPending(call.callerNumber, this.deps.clock.now())) {
+      if (task.entryCallId) await this.deps.waiting.remove(task.queueId, task.entryCallId)
+      await this.deps.store.log(task, 'callback-cancelled', this.deps.clock.now(), { taskId: task.id, byCall: call.callId })
+      this.deps.log.info({ taskId: task.id, callId: call.callId }, 'pending callback cancelled: the caller reached an agent')
+    }
+  }
+
+  /** Due callbacks (automatic ones, retries) join the queue at the back. Returns how many. */
+  async tick(): Promise<number> {
+    const now = this.deps.clock.now()
+    const due = await this.deps.store.claimDue(now, 50)
+    for (const task of due) {
+      await this.deps.waiting.add({ callId: task.entryCallId!, queueId: task.queueId, priority: 0, enteredAt: now, skills: [], kind: 'callback' })
+    }
+    if (due.length > 0) this.deps.requestDispatch()
+    return due.length
+  }
+
+  /**
+   * The ACD's turn for a callback entry: the agent is reserved. Record the attempt, then dial.
+   * True keeps the agent reserved until the citizen answers or not.
+   */
+  async dialFor(entry: QueueEntry, agent: AgentLive, ringTimeoutSeconds: number): Promise<boolean> {
+    const { store, dialerStore, rest, clock, settings, log } = this.deps
+    const task = await store.byEntry(entry.callId)
+    if (!task || task.status !== 'queued') return false
+    const trunk = (await dialerStore.trunks()).find((t) => t.id === settings.trunkId)
+    if (!trunk) { log.error({ trunk: settings.trunkId }, 'callback trunk not configured'); return false }
+    const started = await store.startAttempt(task, { trunkId: trunk.id, agentId: agent.agentId, seat: agent.seat, now: clock.now() })
+    if (!started) return false
+    this.dialling.set(started.channelId, { attemptId: started.attemptId, taskId: task.id, agentId: agent.agentId, seat: agent.seat, entryCallId: entry.callId, ringTimeoutSeconds })
+    try {
+      await rest.originate({
+        channelId: started.channelId, endpoint: dialEndpoint(trunk.dialTemplate, trunk.id, task.callerNumber), app: settings.app,
+        appArgs: `${CALLBACK_ENTRY},${started.attemptId}`, callerId: settings.callerId, timeoutSeconds: settings.ringSeconds,
+        variables: { 'PJSIP_HEADER(add,X-Hotline-Attempt)': started.channelId }
+      })
+    } catch (err) {
+      log.warn({ err: (err as Error).message, taskId: task.id }, 'callback originate failed')
+      this.dialling.delete(started.channelId)
+      await this.finish(task, started.attemptId, 'failed', null)
+      return false
+    }
+    const now = clock.now()
+    await store.markDialled(started.attemptId, now)
+    await store.log(task, 'callback-dialled', now, { taskId: task.id, attempt: started.attemptNo, agentId: agent.agentId }, agent.agentId)
+    log.info({ taskId: task.id, attempt: started.attemptNo, agentId: agent.agentId }, 'calling back; agent reserved')
+    return true
+  }
+
+  private onAnswered(channel: AriChannel, args: string[]): Promise<void> {
+    return this.lanes.run(channel.id, async () => {
+      const { store, calls, clock, log, rest } = this.deps
+      const d = this.dialling.get(channel.id)
+      const task = d ? await store.get(d.taskId) : null
+      if (!d || !task || !args[0] || !(await store.markAnswered(args[0], clock.now()))) {
+        log.warn({ channelId: channel.id }, 'answered callback has no open attempt; hanging up')
+        await rest.hangup(channel.id).catch(() => undefined)
+        return
+      }
+      this.dialling.delete(channel.id)
+      const now = clock.now()
+      const connected = await calls.adoptCallback(channel, {
+        callId: d.entryCallId, callbackOf: task.originalCallId, callerNumber: task.callerNumber, lineNumber: task.lineNumber, queueId: task.queueId,
+        agent: { agentId: d.agentId, seat: d.seat }, ringTimeoutSeconds: d.ringTimeoutSeconds
+      })
+      await store.markCallbackCall(d.entryCallId, task.originalCallId)
+      if (!connected) {
+        await this.releaseAgent(d)
+        await this.finish(task, d.attemptId, 'hung-up', null)
+        return
+      }
+      const original = await store.originalArrival(task.originalCallId)
+      await store.finishAttempt({ attemptId: d.attemptId, taskId: task.id, outcome: 'connected', cause: null, at: now, connectedCallId: d.entryCallId }, { kind: 'done' })
+      await store.log(task, 'callback-connected', now, { taskId: task.id, callId: d.entryCallId, sinceOriginalMs: original === null ? null : now - original }, d.agentId)
+    })
+  }
+
+  private async onUnanswered(channelId: string, cause: number): Promise<void> {
+    const d = this.dialling.get(channelId)
+    if (!d) return
+    this.dialling.delete(channelId)
+    const task = await this.deps.store.get(d.taskId)
+    await this.releaseAgent(d)
+    if (task) await this.finish(task, d.attemptId, unansweredOutcome(cause), cause)
+  }
+
+  /** The reserved agent goes back to ready, and the ACD looks again. */
+  private async releaseAgent(d: Dialling): Promise<void> {
+    await this.deps.agents.tryApply(d.agentId, { type: 'offer-withdrawn', callId: d.entryCallId }, 'system')
+    this.deps.requestDispatch()
+  }
+
+  private async finish(task: CallbackTask, attemptId: string, outcome: AttemptOutcome, cause: number | null): Promise<void> {
+    const { settings, clock, store, log } = this.deps
+    const now = clock.now()
+    const decision = afterAttempt({
+      outcome, tries: task.tries, now, timeZone: settings.timeZone, ignoreWindows: true,
+      policy: { maxAttempts: settings.maxAttempts, retryMinutes: settings.retryMinutes, windows: [] }
+    })
+    if (!(await store.finishAttempt({ attemptId, taskId: task.id, outcome, cause, at: now }, decision))) return
+    await store.log(task, decision.kind === 'unreachable' ? 'callback-unreachable' : 'callback-failed', now, { taskId: task.id, outcome, cause, next: decision.kind })
+    log.info({ taskId: task.id, outcome, cause, decision: decision.kind }, 'callback attempt failed')
+  }
+
+  /**
+   * After a restart: attempts left open are lost (the reserved agent is freed and the task is
+   * due again); queued places whose Redis entry is gone are put back.
+   */
+  async recover(): Promise<void> {
+    const { dialerStore, store, rest, waiting } = this.deps
+    const channels = new Set((await rest.listChannels()).map((c) => c.id))
+    for (const a of await dialerStore.openAttempts()) {
+      if (a.kind !== 'callback' || this.dialling.has(a.channelId)) continue
+      const task = await store.get(a.taskId)
+      if (!task) continue
+      if (channels.has(a.channelId)) await rest.hangup(a.channelId).catch(() => undefined)
+      if (a.agentId && task.entryCallId) await this.releaseAgent({ attemptId: a.id, taskId: a.taskId, agentId: a.agentId, seat: null, entryCallId: task.entryCallId, ringTimeoutSeconds: 0 })
+      await this.finish(task, a.id, 'lost', null)
+    }
+    for (const task of await store.queuedTasks()) {
+      if (task.entryCallId && !(await waiting.get(task.entryCallId))) {
+        await waiting.add({ callId: task.entryCallId, queueId: task.queueId, priority: 0, enteredAt: task.placeAt ?? task.dueAt, skills: [], kind: 'callback' })
+      }
+    }
+  }
+
+  /** Used by the composition root's ACD sink. */
+  static isCallbackEntry(entry: QueueEntry): boolean {
+    return entry.kind === 'callback'
+  }
+}
