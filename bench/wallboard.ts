@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     let measuring = false
     for (let i = 0; i < SOCKETS; i += 100) {
       await Promise.all(Array.from({ length: Math.min(100, SOCKETS - i) }, () => new Promise<void>((resolve, reject) => {
-        const s = connect(`${url}/supervisor`, { auth: { token: sup }, transports: ['websocket'], reconnection: false, timeout: 20000 })
+        const s = connect(`${url}/supervisor`, { auth: { token: sup, stream: 'wallboard' }, transports: ['websocket'], reconnection: false, timeout: 20000 })
         sockets.push(s)
         s.on('wallboard:update', (u: WallboardUpdate) => {
           updates += 1
@@ -109,6 +109,7 @@ async function main(): Promise<void> {
     const file = renderScenario('bench/sipp/uac-caller-until-agent-bye.xml', { CALLER: '[field0]', MAX_WAIT_MS: 60000 })
     const csv = injectionFile(Array.from({ length: calls }, (_, i) => [`1380${String(i).padStart(7, '0')}`]))
     const load0 = loadavg()[0]!
+    const self0 = process.cpuUsage()
     const cpu0 = cpuSeconds(server.pid!)
     const t0 = Date.now()
     measuring = true
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
     const run = await carrier.done
     const wall = (Date.now() - t0) / 1000
     const cpu = cpuSeconds(server.pid!) - cpu0
+    const self = process.cpuUsage(self0)
     await sleep(1500)
     measuring = false
     const count = (label: string) => Number(new RegExp(`${label}\\s*\\|[^|]*\\|\\s*(\\d+)`).exec(run.stdout)?.[1] ?? NaN)
@@ -133,6 +135,9 @@ async function main(): Promise<void> {
     console.log(`  of which in the server median ${pct(ss, 0.5)} ms, p99 ${pct(ss, 0.99)} ms (change → push computed); mean push ${(bytes / Math.max(1, ss.length) / 1024).toFixed(1)} KB`)
     console.log(`  sockets dropped        ${dropped} (connected at the end: ${still}/${SOCKETS})`)
     console.log(`  server CPU             ${((cpu / wall) * 100).toFixed(0)}% of one core over ${wall.toFixed(1)} s (${cpu.toFixed(1)} CPU-s)`)
+    console.log(`  this client's CPU      ${(((self.user + self.system) / 1e6 / wall) * 100).toFixed(0)}% of one core (the ${SOCKETS} sockets)`)
+    const warnings = out.split('\n').filter((l) => /"level":(40|50)/.test(l))
+    if (warnings.length) console.log(`  server warnings/errors ${warnings.length}, last: ${warnings.at(-1)!.slice(0, 400)}`)
     console.log(`  machine load average   ${load0.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (other work on this host competes for its cores)`)
     console.log(`  push window            ${process.env.HOTLINE_WALLBOARD_PUSH_MS ?? 250} ms (HOTLINE_WALLBOARD_PUSH_MS)`)
     console.log(`  board at the end       offered ${line?.offered}, answered ${line?.answered}, abandoned ${line?.abandoned}, 15 s answer rate ${line?.serviceLevel15}`)

@@ -69,7 +69,7 @@ function start(t) {
   token = t
   $('login').hidden = true
   $('board').hidden = false
-  socket = io('/supervisor', { auth: { token }, transports: ['websocket'] })
+  socket = io('/supervisor', { auth: { token, stream: 'wallboard' }, transports: ['websocket'] })
   socket.on('connect', () => {
     $('conn').textContent = '已连接'; $('conn').className = 'conn on'
     // A (re)connecting page always starts from a whole snapshot.

@@ -36,6 +36,9 @@ import { INTERVENTION_MODES, type SupervisorWallboardClientToServer, type Superv
 import { Bodies, Ids, supervisionRoutes } from './routes.ts'
 import { Wallboard } from './wallboard.ts'
 
+/** Every /supervisor socket: receives the coalesced wallboard pushes. */
+export const WALLBOARD_ROOM = 'wallboard'
+
 export const WALLBOARD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../public/wallboard')
 
 export interface SupervisionDeps {
@@ -108,6 +111,11 @@ export async function attachSupervision(d: SupervisionDeps): Promise<{ wallboard
   type Ns = Namespace<SupervisorWallboardClientToServer, SupervisorWallboardServerToClient>
   const ns = d.io.of('/supervisor') as unknown as Ns
   ns.on('connection', (socket: Socket<SupervisorWallboardClientToServer, SupervisorWallboardServerToClient, Record<string, never>, { user: TokenClaims }>) => {
+    void socket.join(WALLBOARD_ROOM)
+    // A wallboard asks for the coalesced board only: the per-event stream every supervisor socket
+    // gets (agent:state-changed, queue:changed; realtime/server.ts) is a message per agent change,
+    // which a thousand wallboards cannot take at 20 calls/s (measured: it starved the call flow).
+    if ((socket.handshake.auth as { stream?: unknown }).stream === 'wallboard') void socket.leave(rooms.supervisors)
     const actor = (): Actor => ({ id: socket.data.user.sub, role: socket.data.user.role })
     const run = <T>(ack: unknown, work: () => Promise<T>) => {
       if (typeof ack !== 'function') return
@@ -128,9 +136,9 @@ export async function attachSupervision(d: SupervisionDeps): Promise<{ wallboard
   })
   // Every node computes the same board from the shared records and pushes it to its own sockets
   // only (local): through the adapter each wallboard would get one copy per node.
-  wallboard.on('update', (u) => ns.local.to(rooms.supervisors).emit('wallboard:update', u))
-  wallboard.on('snapshot', (s) => ns.local.to(rooms.supervisors).emit('wallboard:snapshot', s))
-  actions.onSession = (s) => ns.to(rooms.supervisors).emit('intervention:changed', s)
+  wallboard.on('update', (u) => ns.local.to(WALLBOARD_ROOM).emit('wallboard:update', u))
+  wallboard.on('snapshot', (s) => ns.local.to(WALLBOARD_ROOM).emit('wallboard:snapshot', s))
+  actions.onSession = (s) => ns.to(WALLBOARD_ROOM).emit('intervention:changed', s)
 
   return {
     wallboard, actions,

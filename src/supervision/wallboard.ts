@@ -46,12 +46,16 @@ export interface WallboardOptions {
 
 /** Queue-log rows may commit out of id order (concurrent transactions): re-read this many back. */
 const LOOKBACK_IDS = 200
+const FULL_RELOAD_MS = 5 * 60_000
 
 export class Wallboard extends EventEmitter<{ update: [WallboardUpdate]; snapshot: [WallboardSnapshot] }> {
   private facts = new Map<string, CallFact>()
   private day = ''
   private dayStart = 0
   private lastLogId = 0
+  /** Queue-log ids already read within the look-back window. */
+  private seenIds = new Set<number>()
+  private loadedAt = 0
   private seq = 0
   private last: WallboardSnapshot | null = null
   private dirtySince: number | null = null
@@ -136,9 +140,11 @@ export class Wallboard extends EventEmitter<{ update: [WallboardUpdate]; snapsho
     this.dayStart = b?.start ?? now
     const [row] = await this.o.sql<{ max: string | null }[]>`select max(id)::text as max from queue_log`
     this.lastLogId = Number(row?.max ?? 0)
+    this.seenIds = new Set()
     const facts = new Map<string, CallFact>()
     await this.o.stats.forEachCallFact(this.range(), (chunk) => { for (const f of chunk) facts.set(f.callId, f) })
     this.facts = facts
+    this.loadedAt = Date.now()
   }
 
   /** Re-reads the calls with new queue-log rows; true when the day rolled over (full reload). */
@@ -147,11 +153,26 @@ export class Wallboard extends EventEmitter<{ update: [WallboardUpdate]; snapsho
       await this.loadDay()
       return true
     }
-    const [row] = await this.o.sql<{ ids: string[] | null; max: string | null }[]>`
-      select array_agg(distinct call_id::text) as ids, max(id)::text as max from queue_log where id > ${Math.max(0, this.lastLogId - LOOKBACK_IDS)}`
-    if (!row?.ids?.length) return false
-    this.lastLogId = Math.max(this.lastLogId, Number(row.max ?? 0))
-    await this.o.stats.forEachCallFact(this.range(row.ids), (chunk) => { for (const f of chunk) this.facts.set(f.callId, f) })
+    // A row committed later than the look-back allows would be missed: re-read the day now and then.
+    if (Date.now() - this.loadedAt > FULL_RELOAD_MS) {
+      await this.loadDay()
+      return false
+    }
+    // Row ids only (the primary key index); facts are re-read just for calls with rows not seen yet.
+    const floor = Math.max(0, this.lastLogId - LOOKBACK_IDS)
+    const rows = await this.o.sql<{ id: string; callId: string }[]>`select id::text, call_id::text from queue_log where id > ${floor}`
+    const fresh = new Set<string>()
+    for (const r of rows) {
+      const id = Number(r.id)
+      if (this.seenIds.has(id)) continue
+      this.seenIds.add(id)
+      fresh.add(r.callId)
+      if (id > this.lastLogId) this.lastLogId = id
+    }
+    const keepFrom = Math.max(0, this.lastLogId - LOOKBACK_IDS)
+    for (const id of this.seenIds) if (id <= keepFrom) this.seenIds.delete(id)
+    if (fresh.size === 0) return false
+    await this.o.stats.forEachCallFact(this.range([...fresh]), (chunk) => { for (const f of chunk) this.facts.set(f.callId, f) })
     return false
   }
 

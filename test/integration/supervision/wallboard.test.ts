@@ -40,7 +40,7 @@ t.test('wallboard figures match the calls made and the daily report', async (t) 
   const sockets: Socket[] = []
   t.teardown(() => sockets.forEach((s) => s.close()))
   const open = (token: string) => {
-    const s = connect(`${address}/supervisor`, { auth: { token }, transports: ['websocket'], reconnection: false })
+    const s = connect(`${address}/supervisor`, { auth: { token, stream: 'wallboard' }, transports: ['websocket'], reconnection: false })
     sockets.push(s)
     return new Promise<Socket>((resolve, reject) => { s.once('connect', () => resolve(s)); s.once('connect_error', reject) })
   }
