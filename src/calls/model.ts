@@ -39,6 +39,8 @@ export interface LiveCall {
   handedOffTo?: string | null
   /** Set on a callback: the call the citizen made first, which this call returns (src/callbacks/). */
   callbackOf?: string | null
+  /** Set on an agent-assisted follow-up (回访) the dialer placed: the ticket to evaluate, and the attempt. */
+  followUp?: { ticketId: string; attemptId: string } | null
 }
 
 export const bridgeIds = {

@@ -417,6 +417,37 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
   }
 
   /**
+   * An agent-assisted follow-up answered by the citizen (src/followup/): the channel becomes a
+   * call waiting in the follow-up queue like any caller, with the ticket for the screen pop.
+   */
+  adoptFollowUp(channel: AriChannel, p: { callId: string; callerNumber: string; lineNumber: string | null; queueId: string; ticketId: string; attemptId: string }): Promise<boolean> {
+    this.channelToCall.set(channel.id, p.callId)
+    return this.lanes.run(p.callId, async () => {
+      const now = this.deps.clock.now()
+      const call: LiveCall = {
+        callId: p.callId, phase: 'queued', callerChannelId: channel.id, callerNumber: p.callerNumber, dialledNumber: p.callerNumber,
+        lineNumber: p.lineNumber, queueId: p.queueId, priority: 0, arrivedAt: now, queuedAt: now, agentId: null, seat: null,
+        agentChannelId: null, offeredAt: null, answeredAt: null, offerAttempts: 0, bridgeId: null, recordingName: null,
+        followUp: { ticketId: p.ticketId, attemptId: p.attemptId }
+      }
+      await this.deps.live.save(call)
+      await this.deps.records.arrived(call)
+      try {
+        await this.deps.rest.setVariable(channel.id, CHANNEL_VAR_CALL_ID, p.callId)
+        await this.joinHoldBridge(p.queueId, channel.id)
+      } catch (err) {
+        if (err instanceof AriNotFound) { await this.finish(call, 'abandoned', 'caller', null); return false }
+        throw err
+      }
+      await this.deps.waiting.add({ callId: p.callId, queueId: p.queueId, priority: 0, enteredAt: now, skills: [] })
+      this.deps.requestDispatch()
+      await this.deps.records.queued(call)
+      this.emit('queue-changed', p.queueId)
+      return true
+    })
+  }
+
+  /**
    * A callback answered by the citizen: the channel becomes a call of its own (id `callId`,
    * returning `callbackOf`) that waits in the queue's holding bridge and rings the agent the
    * ACD reserved for it; from there on it is an ordinary call (recording, ring-no-answer back

@@ -3,6 +3,10 @@
  * supervisors' page. The composition root calls attachFollowUps and hands ARI events to
  * `handle`.
  */
+import { randomUUID } from 'node:crypto'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import fastifyStatic from '@fastify/static'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { CallFlow } from '../calls/service.ts'
@@ -14,6 +18,8 @@ import type { TicketService } from '../tickets/service.ts'
 import { followUpRoutes } from './routes.ts'
 import { FOLLOW_UP_ENTRY, FollowUpDialer, type DialerSettings } from './scheduler.ts'
 import { FollowUpStore } from './store.ts'
+
+export const DIALER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../public/dialer')
 
 export interface FollowUps {
   store: FollowUpStore
@@ -29,7 +35,19 @@ export async function attachFollowUps(deps: {
   const store = new FollowUpStore(deps.sql)
   const dialer = new FollowUpDialer({ store, rest: deps.rest, tickets: deps.tickets, clock: deps.clock, log: deps.log.child({ component: 'dialer' }), settings: deps.settings })
   deps.calls.registerEntry(FOLLOW_UP_ENTRY, (channel, args) => dialer.onAnswered(channel, args))
-  await deps.app.register(followUpRoutes({ store, tickets: deps.tickets, timeZone: deps.settings.timeZone, now: () => deps.clock.now() }))
+  // Agent-assisted follow-ups: the answered citizen waits in the campaign's queue for an agent,
+  // who evaluates in the panel (POST /v1/tickets/{id}/evaluate); the call's end settles the attempt.
+  dialer.handoff = {
+    async followUpAnswered(channel, c) {
+      await deps.calls.adoptFollowUp(channel, { callId: randomUUID(), callerNumber: c.phoneNumber, lineNumber: c.lineNumber, queueId: c.queueId, ticketId: c.ticketId, attemptId: c.attemptId })
+    }
+  }
+  deps.calls.on('ended', (call) => {
+    if (call.followUp) void dialer.agentCallEnded(call.followUp.attemptId).catch((err) => deps.log.warn({ err, callId: call.callId }, 'follow-up attempt not settled'))
+  })
+  // The supervisors' page (public/dialer/): plain files, the data comes from the REST API.
+  await deps.app.register(fastifyStatic, { root: DIALER_DIR, prefix: '/dialer/', decorateReply: false, index: ['index.html'] })
+  await deps.app.register(followUpRoutes({ store, tickets: deps.tickets, onChange: () => dialer.invalidate(), timeZone: deps.settings.timeZone, now: () => deps.clock.now() }))
   return {
     store, dialer,
     handle: (event) => dialer.handle(event),

@@ -58,7 +58,7 @@ export const COVERAGE_COLUMNS = ['day', 'lineNumber', 'closed', 'followedUp', 'u
 
 const DAY_MS = 86_400_000
 
-export function followUpRoutes(deps: { store: FollowUpStore; tickets: TicketService; timeZone: string; now: () => number }): FastifyPluginAsync {
+export function followUpRoutes(deps: { store: FollowUpStore; tickets: TicketService; timeZone: string; now: () => number; onChange?: () => void }): FastifyPluginAsync {
   const { store } = deps
   /** [start, end) of a day in the center's zone. */
   const dayRange = (day: string): [number, number] => {
@@ -77,6 +77,10 @@ export function followUpRoutes(deps: { store: FollowUpStore; tickets: TicketServ
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
     const guard = requireRole('supervisor', 'admin')
+    // A change to campaigns or trunks reaches the dialer at once (it caches them for a second).
+    app.addHook('onResponse', async (request, reply) => {
+      if (request.method !== 'GET' && reply.statusCode < 300 && request.url.startsWith('/v1/follow-ups/')) deps.onChange?.()
+    })
 
     app.get('/v1/follow-ups/campaigns', {
       preHandler: guard,

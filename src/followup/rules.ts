@@ -135,7 +135,11 @@ export function unansweredOutcome(cause: number | null): AttemptOutcome {
 /** A token bucket per trunk: `rate` calls per second, bursts of at most `burst`. */
 export interface Bucket { tokens: number; at: number }
 
-export const burstFor = (rate: number): number => Math.max(1, Math.ceil(rate / 5))
+/**
+ * Half a second's worth of calls: a scheduler pass that ran late (a busy machine) may catch up
+ * within that, but never bursts a whole second's calls onto the trunk at once.
+ */
+export const burstFor = (rate: number): number => Math.max(1, Math.ceil(rate / 2))
 
 /** The bucket filled up to `now` (nothing taken). */
 export function refill(bucket: Bucket | undefined, now: number, rate: number, burst = burstFor(rate)): Bucket {

@@ -21,7 +21,7 @@ import type { AriChannel, AriEvent } from '../pbx/ari/events.ts'
 import type { AriRest } from '../pbx/ari/rest.ts'
 import type { Actor } from '../tickets/model.ts'
 import type { TicketService } from '../tickets/service.ts'
-import { parseDialerChannel, type AttemptOutcome, type Campaign, type ClaimedFollowUp, type SurveyAnswer } from './model.ts'
+import { parseDialerChannel, type AttemptOutcome, type Campaign, type ClaimedFollowUp, type SurveyAnswer, type Trunk } from './model.ts'
 import { afterAttempt, burstFor, campaignForLine, concurrencyLeft, dialEndpoint, isWithinWindows, refill, unansweredOutcome, type Bucket } from './rules.ts'
 import type { AttemptRow, FollowUpStore } from './store.ts'
 import { SurveyCall } from './survey.ts'
@@ -91,9 +91,9 @@ export class FollowUpDialer {
   private async tickOnce(): Promise<number> {
     const { store, clock, settings } = this.deps
     const now = clock.now()
-    const campaigns = await store.campaigns()
+    const { campaigns, trunks } = await this.settingsNow(now)
     let placed = 0
-    for (const trunk of await store.trunks()) {
+    for (const trunk of trunks) {
       const running = campaigns.filter((c) => c.trunkId === trunk.id && c.state === 'running')
       if (running.length === 0) continue
       const open = running.filter((c) => isWithinWindows(now, c.windows, settings.timeZone)).map((c) => c.id)
@@ -106,13 +106,26 @@ export class FollowUpDialer {
         campaignOf: (line) => campaignForLine(campaigns, line)?.id ?? 'default'
       })
       this.buckets.set(trunk.id, { tokens: bucket.tokens - claimed.length, at: bucket.at })
-      for (const c of claimed) {
-        const campaign = campaigns.find((k) => k.id === c.campaignId) ?? campaigns.find((k) => k.id === 'default')!
-        await this.dial(c, campaign, trunk.dialTemplate)
-        placed += 1
-      }
+      // The claimed attempts are already recorded: place their calls side by side.
+      await Promise.all(claimed.map((c) => this.dial(c, campaigns.find((k) => k.id === c.campaignId) ?? campaigns.find((k) => k.id === 'default')!, trunk.dialTemplate)))
+      placed += claimed.length
     }
     return placed
+  }
+
+  private cached: { at: number; campaigns: Campaign[]; trunks: Trunk[] } | null = null
+
+  /** Campaigns and trunks, read at most once a second: a change applies within a second. */
+  /** Forget the cached campaigns and trunks (they were changed). */
+  invalidate(): void {
+    this.cached = null
+  }
+
+  private async settingsNow(now: number): Promise<{ campaigns: Campaign[]; trunks: Trunk[] }> {
+    if (!this.cached || Math.abs(now - this.cached.at) >= 1000) {
+      this.cached = { at: now, campaigns: await this.deps.store.campaigns(), trunks: await this.deps.store.trunks() }
+    }
+    return this.cached
   }
 
   private async dial(c: ClaimedFollowUp, campaign: Campaign, template: string): Promise<void> {
@@ -275,6 +288,16 @@ export class FollowUpDialer {
     const decision = afterAttempt({ outcome, tries: task.tries, now, policy: campaign, timeZone: settings.timeZone })
     const applied = await store.finishFollowUp({ attemptId: attempt.id, taskId: attempt.taskId, outcome, cause, result: extra.result ?? null, digits: extra.digits ?? null, at: now }, decision)
     if (applied) log.info({ taskId: attempt.taskId, attempt: attempt.attemptNo, outcome, cause, decision: decision.kind, dueAt: decision.kind === 'retry' ? new Date(decision.dueAt).toISOString() : undefined }, 'follow-up attempt finished')
+  }
+
+  /** An agent-assisted follow-up call ended: evaluated in the panel (the task is done), or not. */
+  agentCallEnded(attemptId: string): Promise<void> {
+    return this.lanes.run(`agent-${attemptId}`, async () => {
+      const attempt = await this.deps.store.attempt(attemptId)
+      if (!attempt || attempt.state === 'finished') return
+      const task = await this.deps.store.task(attempt.taskId)
+      await this.finishAttempt(attempt, task?.status === 'done' ? 'evaluated' : 'hung-up', null, {})
+    })
   }
 
   /**

@@ -95,17 +95,20 @@ export class FollowUpStore {
         update follow_up_tasks t set status = 'in-progress', attempts = t.attempts + 1, updated_at = ${now}
         from pick, tickets k where t.id = pick.id and k.id = t.ticket_id
         returning t.id, t.attempts, t.ticket_id, t.phone_number, t.line_number, t.due_at, k.number, k.category_code`
-      const claimed: ClaimedFollowUp[] = []
-      for (const r of rows) {
+      const claimed: ClaimedFollowUp[] = rows.map((r) => {
         const taskId = Number(r.id)
-        const c: ClaimedFollowUp = {
+        return {
           taskId, attemptId: randomUUID(), attemptNo: r.attempts, channelId: channelIdFor('followup', taskId, r.attempts), ticketId: r.ticketId,
           ticketNumber: r.number, categoryCode: r.categoryCode, phoneNumber: r.phoneNumber, lineNumber: r.lineNumber,
           campaignId: p.campaignOf(r.lineNumber), trunkId: p.trunkId, dueAt: r.dueAt.getTime()
         }
-        await tx`insert into dial_attempts (id, kind, task_id, attempt_no, channel_id, trunk_id, phone_number, line_number, due_at, created_at)
-          values (${c.attemptId}, 'follow-up', ${taskId}, ${c.attemptNo}, ${c.channelId}, ${p.trunkId}, ${c.phoneNumber}, ${c.lineNumber}, ${r.dueAt}, ${now})`
-        claimed.push(c)
+      })
+      if (claimed.length > 0) {
+        // One statement for all the attempts of this pass (the claim and its attempts commit together).
+        await tx`insert into dial_attempts ${tx(claimed.map((c) => ({
+          id: c.attemptId, kind: 'follow-up', task_id: c.taskId, attempt_no: c.attemptNo, channel_id: c.channelId, trunk_id: p.trunkId,
+          phone_number: c.phoneNumber, line_number: c.lineNumber, due_at: new Date(c.dueAt), created_at: now
+        })))}`
       }
       return claimed
     })

@@ -27,7 +27,9 @@ export interface CallOfferView {
   queueId: string | null
   waitSeconds: number
   offeredAt: string
-  kind: 'inbound' | 'callback'
+  kind: 'inbound' | 'callback' | 'follow-up'
+  /** For an agent-assisted follow-up: the ticket to evaluate with the citizen. */
+  followUpTicketId?: string
   /** For a callback: the citizen's original call, which this call returns. */
   callbackOf?: string
   /** The caller's earlier tickets, newest first (empty when the lookup failed: the pop never waits on it). */

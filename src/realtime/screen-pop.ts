@@ -32,8 +32,9 @@ export class ScreenPop {
       callId: call.callId, callerNumber: call.callerNumber, dialledNumber: call.dialledNumber, lineNumber: call.lineNumber,
       lineName: line?.number === call.lineNumber ? line.name : null, queueId: call.queueId,
       waitSeconds: Math.round(((call.offeredAt ?? this.deps.now()) - (call.queuedAt ?? call.arrivedAt)) / 100) / 10,
-      offeredAt: new Date(call.offeredAt ?? this.deps.now()).toISOString(), kind: call.callbackOf ? 'callback' : 'inbound',
+      offeredAt: new Date(call.offeredAt ?? this.deps.now()).toISOString(), kind: call.callbackOf ? 'callback' : call.followUp ? 'follow-up' : 'inbound',
       ...(call.callbackOf ? { callbackOf: call.callbackOf } : {}),
+      ...(call.followUp ? { followUpTicketId: call.followUp.ticketId } : {}),
       earlierTickets: earlier,
       // The new request's category is not known yet; the panel narrows this to "same category"
       // once the agent picks one, and the ticket store decides the repeat link on saving.

@@ -110,6 +110,7 @@ t.test('follow-up survey on the real PBX', async (t) => {
 
   await t.test('a phone that never answers rings out and is retried', async (t) => {
     await hotline.sql`update follow_up_campaigns set ring_seconds = 5, max_attempts = 2 where id = 'default'`
+    hotline.followUps.dialer.invalidate()
     const { taskId } = await closedTicket(hotline, '13800000009')
     const phone = startCitizenPhone(t, 'uas-citizen-never-answers.xml', {}, 2, 60)
     t.equal(await hotline.followUps.dialer.tick(), 1, 'attempt 1')
@@ -143,5 +144,19 @@ t.test('follow-up survey on the real PBX', async (t) => {
     t.equal(anon.statusCode, 401)
     const missing = await hotline.app.inject({ method: 'POST', url: '/v1/follow-ups/campaigns/nope/pause', headers: { authorization: `Bearer ${admin}` } })
     t.equal(missing.statusCode, 404)
+    const paused = await hotline.app.inject({ method: 'POST', url: '/v1/follow-ups/campaigns/default/pause', headers: { authorization: `Bearer ${admin}` } })
+    t.match(paused.json(), { id: 'default', state: 'paused' }, 'a campaign is paused')
+    await closedTicket(hotline, '13800000011')
+    clock.set(nextBeijingSevenAm(clock.now()) + 3 * 3_600_000)
+    t.equal(await hotline.followUps.dialer.tick(), 0, 'a paused campaign dials nobody, even inside its window')
+    const progress = await hotline.app.inject({ method: 'GET', url: `/v1/follow-ups/progress?day=${day}`, headers: { authorization: `Bearer ${admin}` } })
+    t.equal(progress.statusCode, 200)
+    t.match((progress.json() as { rows: unknown[] }).rows, [{ campaignId: 'default' }], 'today\'s progress per campaign')
+    const trunk = await hotline.app.inject({ method: 'PUT', url: '/v1/follow-ups/trunks/trunk', headers: { authorization: `Bearer ${admin}` }, payload: { maxConcurrent: 0, callsPerSecond: 1 } })
+    t.equal(trunk.statusCode, 400, 'trunk limits are validated')
+    t.match(trunk.json(), { message: /maxConcurrent/ })
+    const page = await hotline.app.inject({ method: 'GET', url: '/dialer/' })
+    t.equal(page.statusCode, 200, 'the supervisors\' page is served')
+    t.match(page.body, /回访与回拨/)
   })
 })
