@@ -184,8 +184,17 @@ export class AriRest {
     return this.request('POST', `/bridges/${enc(bridgeId)}/addChannel`, { channel: channelIds.join(','), ...options })
   }
 
-  removeFromBridge(bridgeId: string, channelIds: string[]): Promise<void> {
-    return this.request('POST', `/bridges/${enc(bridgeId)}/removeChannel`, { channel: channelIds.join(',') })
+  /**
+   * Takes channels out of a bridge. Asterisk answers 422 when a channel is not in that bridge:
+   * what the caller wanted (the channel out of it) is already true, so that is success.
+   */
+  async removeFromBridge(bridgeId: string, channelIds: string[]): Promise<void> {
+    try {
+      await this.request('POST', `/bridges/${enc(bridgeId)}/removeChannel`, { channel: channelIds.join(',') })
+    } catch (err) {
+      if (err instanceof AriError && err.status === 422) return
+      throw err
+    }
   }
 
   startBridgeMoh(bridgeId: string, mohClass: string): Promise<void> {
@@ -196,8 +205,14 @@ export class AriRest {
     return this.request('POST', `/bridges/${enc(bridgeId)}/record`, { name, format, ifExists: 'overwrite', beep: false, terminateOn: 'none' })
   }
 
-  stopRecording(name: string): Promise<void> {
-    return this.request('POST', `/recordings/live/${enc(name)}/stop`)
+  /** Stops a live recording; 409 ("not in session") means it has already ended, which is the goal. */
+  async stopRecording(name: string): Promise<void> {
+    try {
+      await this.request('POST', `/recordings/live/${enc(name)}/stop`)
+    } catch (err) {
+      if (err instanceof AriError && err.status === 409) return
+      throw err
+    }
   }
 
   storedRecording(name: string): Promise<{ name: string; format: string }> {
