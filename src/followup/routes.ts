@@ -108,6 +108,7 @@ export function followUpRoutes(deps: { store: FollowUpStore; tickets: TicketServ
       const problem = windowsProblem(next.windows)
       if (problem) throw new FollowUpErrors.invalid(`body.windows: ${problem}`)
       if (next.mode === 'agent' && !next.agentQueueId) throw new FollowUpErrors.invalid('body.agentQueueId: an agent campaign needs the queue its calls go to')
+      if (next.agentQueueId && !(await store.queueExists(next.agentQueueId))) throw new FollowUpErrors.invalid(`body.agentQueueId: no queue '${next.agentQueueId}'`)
       if (!(await store.trunks()).some((t) => t.id === next.trunkId)) throw new FollowUpErrors.invalid(`body.trunkId: no dialer trunk '${next.trunkId}'`)
       try {
         await store.saveCampaign(next)

@@ -192,7 +192,12 @@ export class FollowUpDialer {
     if (cause === null) return
     const attempt = await this.deps.store.attemptByChannel(channelId)
     if (!attempt || attempt.state === 'finished') { this.live.delete(channelId); return }
-    if (attempt.state === 'answered') { await this.finish(channelId, 'hung-up', cause); return }
+    if (attempt.state === 'answered') {
+      // An agent-assisted call (handed to the queue): evaluated in the panel by now, or not.
+      const task = await this.deps.store.task(attempt.taskId)
+      await this.finish(channelId, task?.status === 'done' ? 'evaluated' : 'hung-up', cause)
+      return
+    }
     await this.finish(channelId, unansweredOutcome(cause), cause)
   }
 

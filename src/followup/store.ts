@@ -54,6 +54,10 @@ export class FollowUpStore {
         ring_seconds = excluded.ring_seconds, agent_queue_id = excluded.agent_queue_id, updated_at = now()`
   }
 
+  async queueExists(id: string): Promise<boolean> {
+    return (await this.sql`select 1 from queues where id = ${id}`).length > 0
+  }
+
   async trunks(): Promise<Trunk[]> {
     const rows = await this.sql<(Omit<Trunk, 'callsPerSecond'> & { callsPerSecond: string })[]>`
       select id, max_concurrent, calls_per_second, dial_template from dialer_trunks order by id`
