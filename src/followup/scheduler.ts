@@ -233,14 +233,16 @@ export class FollowUpDialer {
       await this.handoff.followUpAnswered(channel, { taskId: attempt.taskId, attemptId: attempt.id, ticketId: ticket.id, phoneNumber: attempt.phoneNumber, lineNumber: attempt.lineNumber, queueId: campaign.agentQueueId })
       return
     }
+    let evaluated: { outcome: AttemptOutcome; answer: SurveyAnswer; digits: string } | null = null
     const matter = MATTER_PROMPTS.has(ticket.categoryCode) ? `survey-matter-${ticket.categoryCode}` : 'survey-matter-other'
     const survey = new SurveyCall({ rest, log: log.child({ channelId: channel.id }) }, channel.id, recordingName,
       { inputTimeoutMs: settings.inputTimeoutMs, opening: ['sound:hotline/survey-center', `sound:hotline/${matter}`] },
-      (answer, digits) => this.evaluate(attempt, ticket.id, answer, digits, recordingName),
+      async (answer, digits) => { evaluated = { outcome: await this.evaluate(attempt, ticket.id, answer, digits, recordingName), answer, digits } },
       async (end) => {
         this.live.delete(channel.id)
-        if (end.kind === 'answered') return // finished in evaluate()
-        await this.finishAttempt(attempt, end.kind === 'no-input' ? 'no-input' : 'hung-up', null, { digits: end.digits || null })
+        // The attempt holds its trunk channel until the citizen is gone (the confirmation too).
+        if (evaluated) await this.finishAttempt(attempt, evaluated.outcome, null, { result: evaluated.answer, digits: evaluated.digits })
+        else await this.finishAttempt(attempt, end.kind === 'no-input' ? 'no-input' : 'hung-up', null, { digits: end.digits || null })
       })
     survey.run = (work) => this.lanes.run(channel.id, work)
     this.live.set(channel.id, { attemptId: attempt.id, taskId: attempt.taskId, ticketId: ticket.id, survey })
@@ -253,7 +255,7 @@ export class FollowUpDialer {
   }
 
   /** The citizen's answer goes to the ticket (the ticket's rules reopen it when unsatisfied). */
-  private async evaluate(attempt: AttemptRow, ticketId: string, answer: SurveyAnswer, digits: string, recordingName: string): Promise<void> {
+  private async evaluate(attempt: AttemptRow, ticketId: string, answer: SurveyAnswer, digits: string, recordingName: string): Promise<AttemptOutcome> {
     const { tickets, log } = this.deps
     let outcome: AttemptOutcome = 'evaluated'
     try {
@@ -274,7 +276,9 @@ export class FollowUpDialer {
       outcome = 'ticket-changed'
       log.warn({ ticketId, err: (err as Error).message }, 'evaluation could not be written to the ticket')
     }
-    await this.finishAttempt(attempt, outcome, null, { result: answer, digits })
+    // The answer is on the attempt at once (the progress figures); the attempt finishes when the call does.
+    await this.deps.store.recordAnswer(attempt.id, answer, digits)
+    return outcome
   }
 
   private async finish(channelId: string, outcome: AttemptOutcome, cause: number | null): Promise<void> {
@@ -323,7 +327,9 @@ export class FollowUpDialer {
         if (!channel) {
           lost += 1
           log.warn({ taskId: a.taskId, attempt: a.attemptNo, channelId: a.channelId }, 'follow-up attempt lost with a restart; the task is due again')
-          await this.finishAttempt(attempt, 'lost', null, {})
+          // Evaluated before the crash (the ticket says so): done; else the outcome is unknown.
+          const task = await store.task(attempt.taskId)
+          await this.finishAttempt(attempt, task?.status === 'done' ? 'evaluated' : 'lost', null, attempt.result ? { result: attempt.result, digits: attempt.digits } : {})
           return
         }
         adopted += 1

@@ -129,6 +129,10 @@ export class FollowUpStore {
     return rows.length > 0
   }
 
+  async recordAnswer(attemptId: string, result: EvaluationResult, digits: string): Promise<void> {
+    await this.sql`update dial_attempts set result = ${result}, digits = ${digits} where id = ${attemptId}`
+  }
+
   async attempt(attemptId: string): Promise<AttemptRow | null> {
     const [row] = await this.sql<AttemptRow[]>`select * from dial_attempts where id = ${attemptId}`
     return row ? { ...row, taskId: Number(row.taskId) } : null
@@ -154,8 +158,8 @@ export class FollowUpStore {
   async finishFollowUp(a: { attemptId: string; taskId: number; outcome: AttemptOutcome; cause?: number | null; result?: EvaluationResult | null; digits?: string | null; at: number }, decision: AttemptDecision): Promise<boolean> {
     const at = new Date(a.at)
     return this.sql.begin(async (tx) => {
-      const done = await tx`update dial_attempts set state = 'finished', outcome = ${a.outcome}, cause = ${a.cause ?? null}, result = ${a.result ?? null},
-          digits = ${a.digits ?? null}, ended_at = ${at}
+      const done = await tx`update dial_attempts set state = 'finished', outcome = ${a.outcome}, cause = ${a.cause ?? null}, result = coalesce(${a.result ?? null}, result),
+          digits = coalesce(${a.digits ?? null}, digits), ended_at = ${at}
         where id = ${a.attemptId} and state <> 'finished' returning id`
       if (done.length === 0) return false
       switch (decision.kind) {

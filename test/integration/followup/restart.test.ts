@@ -39,9 +39,10 @@ t.test('SIGKILL mid-campaign loses no task and dials no attempt twice', async (t
   t.ok(atKill!.open > 0, `killed with ${atKill!.open} attempts in flight (${atKill!.done} finished)`)
 
   const second = await spawnServer(t, env)
-  await waitFor('every task to be finished', async () => {
-    const [r] = await sql<{ n: number }[]>`select count(*)::int as n from follow_up_tasks where status in ('due', 'in-progress')`
-    return r!.n === 0 ? r : undefined
+  // Finished: every task settled and every call over (an evaluated call still says thank you).
+  await waitFor('every task and every call to be finished', async () => {
+    const [r] = await sql<{ n: number }[]>`select (select count(*) from follow_up_tasks where status in ('due', 'in-progress')) + (select count(*) from dial_attempts where state <> 'finished') as n`
+    return Number(r!.n) === 0 ? r : undefined
   }, 120_000, 200)
   await second.kill('SIGTERM')
   phone.stop()
