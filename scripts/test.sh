@@ -34,7 +34,8 @@ npx tsc --noEmit || { echo "0 passed, 1 failed: type check"; exit 1; }
 npx eslint src test bench || { echo "0 passed, 1 failed: lint"; exit 1; }
 
 summary() { # count assertions (leaf test points: subtest and file lines end with "# time=")
-  grep -E '^\s*(not )?ok [0-9]+' "$1" | grep -vE '# time=[0-9.]+m?s$' | awk '/^\s*ok/{p++} /^\s*not ok/{f++} END{printf "%d %d\n", p+0, f+0}'
+  # POSIX classes: Debian's awk (mawk) does not know \s.
+  grep -E '^[[:space:]]*(not )?ok [0-9]+' "$1" | grep -vE '# time=[0-9.]+m?s$' | awk '/# (SKIP|TODO)/{k++; next} /^[[:space:]]*ok/{p++} /^[[:space:]]*not ok/{f++} END{printf "%d %d %d\n", p+0, f+0, k+0}'
 }
 rc=0
 # Files are listed explicitly: tap's own directory expansion skips .ts files when its TypeScript
@@ -48,9 +49,13 @@ if [ $# -eq 0 ]; then
   npx tap --reporter=tap --jobs=1 "${integration_files[@]}" > test-artifacts/integration.tap 2>&1 || rc=1
   grep -E '^(not )?ok|^# |^    not ok' test-artifacts/integration.tap | tail -60
 fi
-read -r up uf < <(summary test-artifacts/unit.tap)
-ip=0; if_=0
-[ -f test-artifacts/integration.tap ] && [ $# -eq 0 ] && read -r ip if_ < <(summary test-artifacts/integration.tap)
+read -r up uf us < <(summary test-artifacts/unit.tap)
+ip=0; if_=0; is=0
+[ -f test-artifacts/integration.tap ] && [ $# -eq 0 ] && read -r ip if_ is < <(summary test-artifacts/integration.tap)
 echo "suite took $(( $(date +%s) - t0 )) s"
-echo "$((up + ip)) passed, $((uf + if_)) failed"
+passed=$((up + ip)); failed=$((uf + if_)); skipped=$((us + is))
+# A file that crashes before its first assertion shows no failed assertion: the runner's exit says it.
+[ $rc -ne 0 ] && [ $failed -eq 0 ] && failed=1
+[ $passed -eq 0 ] && { echo "no test ran"; rc=1; failed=$((failed > 0 ? failed : 1)); }
+if [ $skipped -gt 0 ]; then echo "$passed passed, $failed failed, $skipped skipped"; else echo "$passed passed, $failed failed"; fi
 exit $rc
