@@ -69,9 +69,13 @@ export class CallbackService {
   attach(): void {
     const { calls, settings } = this.deps
     calls.registerEntry(CALLBACK_ENTRY, (channel, args) => this.onAnswered(channel, args))
-    if (settings.offerAfterMs > 0) calls.on('queued', (call) => this.armOffer(call))
+    // Armed with the call flow's waiting timers, not only on entering the queue: a restarted
+    // server re-arms them in reconcile (callers already waiting still get their offer, timed
+    // from their original entry), and so does a caller's return after a failed offer.
+    if (settings.offerAfterMs > 0) calls.on('waiting-timers', (call) => this.armOffer(call))
     calls.on('ended', (call, outcome) => {
       this.disarm(call.callId)
+      this.offered.delete(call.callId)
       if (outcome === 'abandoned') void this.onAbandoned(call).catch((err) => this.deps.log.warn({ err, callId: call.callId }, 'automatic callback not created'))
     })
     calls.on('answered', (call) => {

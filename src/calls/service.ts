@@ -98,6 +98,12 @@ export interface CallFlowEvents {
   'queue-changed': [string]
   /** A caller entered a queue's holding bridge (callbacks time their offer from here). */
   queued: [LiveCall]
+  /**
+   * A waiting caller's timers were (re)armed: on entering a queue, back from a failed offer,
+   * after an overflow, and after a restart (reconcile). Timers that live outside the call flow
+   * (the callback offer) hang on this so a restarted server arms them too.
+   */
+  'waiting-timers': [LiveCall]
 }
 
 export class CallFlow extends EventEmitter<CallFlowEvents> {
@@ -295,6 +301,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       void this.lanes.run(call.callId, () => this.announcePosition(call.callId))
         .catch((err) => this.logFor(call).warn({ err: (err as Error).message }, 'position announcement failed'))
     })
+    this.emit('waiting-timers', { ...call })
   }
 
   /** The caller waited too long for this queue: move them, keeping their place in time. */
