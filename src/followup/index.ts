@@ -16,6 +16,7 @@ import type { AriEvent } from '../pbx/ari/events.ts'
 import type { AriRest } from '../pbx/ari/rest.ts'
 import type { TicketService } from '../tickets/service.ts'
 import { followUpRoutes } from './routes.ts'
+import { followUpRecordingRoutes } from './recording-routes.ts'
 import { FOLLOW_UP_ENTRY, FollowUpDialer, type DialerSettings } from './scheduler.ts'
 import { FollowUpStore } from './store.ts'
 
@@ -48,6 +49,7 @@ export async function attachFollowUps(deps: {
   // The supervisors' page (public/dialer/): plain files, the data comes from the REST API.
   await deps.app.register(fastifyStatic, { root: DIALER_DIR, prefix: '/dialer/', decorateReply: false, index: ['index.html'] })
   await deps.app.register(followUpRoutes({ store, tickets: deps.tickets, onChange: () => dialer.invalidate(), timeZone: deps.settings.timeZone, now: () => deps.clock.now() }))
+  await deps.app.register(followUpRecordingRoutes({ store, rest: deps.rest }))
   return {
     store, dialer,
     handle: (event) => dialer.handle(event),

@@ -122,6 +122,12 @@ export class FollowUpStore {
     await this.sql`update dial_attempts set dialled_at = ${d(at)} where id = ${attemptId}`
   }
 
+  /** An attempt's recording (null when the attempt does not exist; recordingName null when it was not recorded). */
+  async attemptRecording(attemptId: string): Promise<{ kind: string; taskId: number; recordingName: string | null } | null> {
+    const [row] = await this.sql<{ kind: string; taskId: string; recordingName: string | null }[]>`select kind, task_id, recording_name from dial_attempts where id = ${attemptId}`
+    return row ? { kind: row.kind, taskId: Number(row.taskId), recordingName: row.recordingName } : null
+  }
+
   /** False when the attempt was already finished (a late event, or recovery got there first). */
   async markAnswered(attemptId: string, at: number, recordingName: string | null): Promise<boolean> {
     const rows = await this.sql`update dial_attempts set state = 'answered', answered_at = ${d(at)}, recording_name = ${recordingName}
