@@ -40,6 +40,7 @@ import type { StaffingView } from './calls/service.ts'
 import { attachRealtime } from './realtime/server.ts'
 import { attachSupervision } from './supervision/index.ts'
 import { CallControl, parseTransferTargets } from './calls/control.ts'
+import { seatMatcher } from './calls/model.ts'
 import { callControlRoutes } from './calls/control-routes.ts'
 import { ScreenPop } from './realtime/screen-pop.ts'
 import { softphoneRoutes } from './softphone/routes.ts'
@@ -99,7 +100,8 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
     rest: ari.rest, live: liveCalls, records: callRecords, waiting, directory, agents, clock, metrics,
     log: log.child({ component: 'calls' }),
     staffing: createStaffingView(sql, agents, agentRecords),
-    settings: { app: config.HOTLINE_ARI_APP, greeting: config.HOTLINE_GREETING === 'none' ? '' : config.HOTLINE_GREETING, mohClass: config.HOTLINE_MOH_CLASS, seatTech: config.HOTLINE_SEAT_TECH, greetingLimitMs: 30_000, timeZone: config.HOTLINE_TIMEZONE },
+    settings: { app: config.HOTLINE_ARI_APP, greeting: config.HOTLINE_GREETING === 'none' ? '' : config.HOTLINE_GREETING, mohClass: config.HOTLINE_MOH_CLASS, seatTech: config.HOTLINE_SEAT_TECH, greetingLimitMs: 30_000, timeZone: config.HOTLINE_TIMEZONE,
+      rejoin: { graceMs: config.HOTLINE_SEAT_REJOIN_S * 1000, seatRejoins: seatMatcher(config.HOTLINE_WEB_SEATS) } },
     requestDispatch: () => { void acd.request() }
   })
   acd.attach(calls)
@@ -161,6 +163,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
     rest: ari.rest, redis, live: liveCalls, calls, agents, log: log.child({ component: 'call-control' }),
     settings: { app: config.HOTLINE_ARI_APP, mohClass: config.HOTLINE_MOH_CLASS, trunk: config.HOTLINE_TRANSFER_TRUNK, targets: parseTransferTargets(config.HOTLINE_TRANSFER_TARGETS), ringTimeoutSeconds: config.HOTLINE_RING_TIMEOUT_S }
   })
+  calls.on('rejoined', (call) => { control.onRejoined(call).catch((err) => log.warn({ err, callId: call.callId }, 'restoring call control after a rejoin failed')) })
   calls.on('ended', (call) => { control.onCallEnded(call).catch((err) => log.warn({ err, callId: call.callId }, 'call control clean-up failed')) })
   const pop = new ScreenPop({ directory, tickets, log: log.child({ component: 'screen-pop' }), now: () => clock.now() })
   const sipWsUrl = config.HOTLINE_SIP_WS_URL ?? config.HOTLINE_ARI_URL.replace(/^http/, 'ws').replace(/\/+$/, '') + '/ws'

@@ -59,6 +59,14 @@ export const ConfigSchema = Type.Object({
   HOTLINE_TRANSFER_TARGETS: Type.String({ default: DEFAULT_TRANSFER_TARGETS }),
   /** The PJSIP endpoint transfers are dialled through: PJSIP/<number>@<trunk>. */
   HOTLINE_TRANSFER_TRUNK: Type.String({ default: 'trunk', pattern: '^[A-Za-z0-9_-]+$' }),
+  /**
+   * The WebRTC seats (browser panels), as the PBX config renders them ("8001-8020,8050"). A
+   * talking call whose leg on one of these drops without the agent hanging up waits for the
+   * panel to rejoin instead of ending; desk phones are never treated so.
+   */
+  HOTLINE_WEB_SEATS: Type.String({ default: '8001-8020', pattern: '^[A-Za-z0-9_,\\s-]*$' }),
+  /** Seconds a caller waits on music for a dropped WebRTC seat to rejoin; 0: the call ends at once. */
+  HOTLINE_SEAT_REJOIN_S: Type.Integer({ default: 30, minimum: 0, maximum: 600 }),
   /** Where the browser softphone registers (SIP over WebSocket); default: ws://<ARI host>/ws. */
   HOTLINE_SIP_WS_URL: Type.Optional(Type.String({ pattern: '^wss?://' })),
   /** Milliseconds between follow-up dialer passes; 0 turns the dialer's timer off (tests tick by hand). */

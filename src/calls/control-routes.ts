@@ -37,6 +37,17 @@ export function callControlRoutes(deps: { control: CallControl; pop: ScreenPop; 
       return { current: await currentCallView(deps.control, deps.pop, agentId) }
     })
 
+    // A static segment wins over :action in the router, so this does not shadow call control.
+    app.post('/v1/agents/:agentId/call/rejoin', {
+      preHandler: anyone,
+      preValidation: async (request) => { request.body ??= {} },
+      schema: {
+        tags: ['calls'], security: bearerSecurity, params: AgentIdParam,
+        summary: "Dial the agent's WebRTC seat back into its talking call after the browser's leg dropped (a reload); the panel answers the INVITE marked X-Hotline-Rejoin. The caller waits on music until rejoinBy (HOTLINE_SEAT_REJOIN_S)",
+        response: { 200: Type.Object({ callId: Type.String(), rejoinBy: Type.String() }), ...errors }
+      }
+    }, async (request) => deps.control.rejoin(actingOn(request, request.params.agentId)))
+
     app.post('/v1/agents/:agentId/call/:action', {
       preHandler: anyone,
       // hold, mute, hangup … carry no body: treat a missing one as empty rather than a 400.

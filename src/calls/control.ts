@@ -90,17 +90,40 @@ export class CallControl extends EventEmitter<CallControlEvents> {
     super()
   }
 
+  /**
+   * The agent's panel (reloaded, or back from a blip) asks to be put back in its talking call:
+   * CallFlow dials the seat again. Only WebRTC seats rejoin (HOTLINE_WEB_SEATS).
+   */
+  async rejoin(agentId: string): Promise<{ callId: string; rejoinBy: string }> {
+    const agent = await this.deps.agents.get(agentId)
+    if (!agent.callId) throw new CallControlErrors.noCall(agentId)
+    const r = await this.deps.calls.rejoin(agentId, agent.callId)
+    if (!r.ok && r.reason === 'no-call') throw new CallControlErrors.noCall(agentId)
+    if (!r.ok) throw new CallControlErrors.notNow(`seat ${agent.seat ?? '?'} cannot rejoin the call (not a WebRTC seat, rejoin turned off, or the seat could not be dialled)`)
+    this.deps.log.info({ agentId, callId: r.callId, channelId: r.channelId }, 'agent asked to rejoin the call')
+    return { callId: r.callId, rejoinBy: new Date(r.rejoinBy).toISOString() }
+  }
+
+  /** A rejoined leg is a new channel: the agent's mute carries over to it. */
+  onRejoined(call: LiveCall): Promise<void> {
+    return this.lanes.run(call.callId, async () => {
+      const st = await this.state(call.callId)
+      if (st.muted && call.agentChannelId) await ignoreGone(this.deps.rest.mute(call.agentChannelId, 'in'))
+      if (call.agentId) this.emit('changed', call.agentId, call.callId, view(st))
+    })
+  }
+
   targets(): TransferTarget[] {
     return this.deps.settings.targets
   }
 
   /** The agent's call (offered or talking, not yet handed off), with its control state. */
-  async current(agentId: string): Promise<{ call: LiveCall; control: CallControlView } | null> {
+  async current(agentId: string): Promise<{ call: LiveCall; control: CallControlView; rejoinBy: number | null } | null> {
     const agent = await this.deps.agents.get(agentId)
     if (!agent.callId) return null
     const call = await this.deps.live.get(agent.callId)
     if (!call || call.agentId !== agentId || call.handedOffTo || (call.phase !== 'offered' && call.phase !== 'talking')) return null
-    return { call, control: view(await this.state(call.callId)) }
+    return { call, control: view(await this.state(call.callId)), rejoinBy: this.deps.calls.rejoinBy(call) }
   }
 
   command(agentId: string, action: CallAction, args: { digits?: string; number?: string } = {}): Promise<CallControlView> {
@@ -117,8 +140,11 @@ export class CallControl extends EventEmitter<CallControlEvents> {
     const st = await this.state(callId)
     const log = this.deps.log.child({ callId, agentId, action })
     if (action === 'hangup') {
-      // While ringing this is a rejection (busy): CallFlow treats it as offer-rejected.
-      if (call.agentChannelId) await ignoreGone(rest.hangup(call.agentChannelId, call.phase === 'offered' ? 'busy' : 'normal'))
+      // While ringing this is a rejection (busy): CallFlow treats it as offer-rejected. Talking,
+      // CallFlow marks the hang-up as the agent's first, so a WebRTC seat's leg ending is not
+      // mistaken for a dropped browser waiting to rejoin (and a call waiting for one ends).
+      if (call.phase === 'talking') await this.deps.calls.agentHangup(agentId, callId)
+      else if (call.agentChannelId) await ignoreGone(rest.hangup(call.agentChannelId, 'busy'))
       log.info('agent hung up from the panel')
       return view(st)
     }
@@ -131,11 +157,12 @@ export class CallControl extends EventEmitter<CallControlEvents> {
         if (st.consult) throw new CallControlErrors.notNow('a consultation is in progress: complete or cancel it first')
         if (st.held) { await this.unholdCaller(call); st.held = false; await this.agentEvent(agentId, 'unhold', callId) }
         break
+      // No leg while waiting for a rejoin: the state is kept and applied to the new leg (onRejoined).
       case 'mute':
-        if (!st.muted) { await rest.mute(call.agentChannelId!, 'in'); st.muted = true }
+        if (!st.muted) { if (call.agentChannelId) await rest.mute(call.agentChannelId, 'in'); st.muted = true }
         break
       case 'unmute':
-        if (st.muted) { await rest.unmute(call.agentChannelId!, 'in'); st.muted = false }
+        if (st.muted) { if (call.agentChannelId) await rest.unmute(call.agentChannelId, 'in'); st.muted = false }
         break
       case 'dtmf': {
         const digits = args.digits ?? ''

@@ -41,6 +41,16 @@ export interface LiveCall {
   callbackOf?: string | null
   /** Set on an agent-assisted follow-up (回访) the dialer placed: the ticket to evaluate, and the attempt. */
   followUp?: { ticketId: string; attemptId: string } | null
+  /**
+   * Agent rejoin (WebRTC seats): when the agent's leg dropped without the agent hanging up
+   * (a page reload, a network blip), ms epoch; the caller hears music meanwhile and
+   * agentChannelId is null. Cleared when the seat is back in the call.
+   */
+  agentLegLostAt?: number | null
+  /** The seat's rejoin leg while it rings (originated by CallFlow.rejoin). */
+  rejoinChannelId?: string | null
+  /** The agent hung up through the server (call control): the leg's end ends the call, no rejoin. */
+  agentHangingUp?: boolean
 }
 
 export const bridgeIds = {
@@ -56,6 +66,8 @@ export const recordingNameFor = (callId: string): string => `call-${callId}`
 export const STASIS_ENTRY = {
   inbound: 'inbound',
   agentLeg: 'agent-leg',
+  /** The agent's seat dialled again after its leg dropped mid-call: agent-rejoin,<call id>. */
+  agentRejoin: 'agent-rejoin',
   /** A transfer target (110, a unit) dialled by call control (src/calls/control.ts). */
   consult: 'consult',
   /** A supervisor's legs (snoop, seat): supervisor,<snoop|leg>,<session id>; see src/supervision/. */
@@ -67,3 +79,21 @@ export const STASIS_ENTRY = {
 } as const
 
 export const CHANNEL_VAR_CALL_ID = 'HOTLINE_CALL_ID'
+
+/** SIP header on a rejoin INVITE (value: the call id), so the panel answers it by itself. */
+export const REJOIN_SIP_HEADER = 'X-Hotline-Rejoin'
+
+/**
+ * Seat lists as HOTLINE_WEB_SEATS writes them ("8001-8020,8050"): a predicate for membership.
+ * Ranges compare numerically when both ends are numbers; other ids must be listed one by one.
+ */
+export function seatMatcher(list: string): (seat: string) => boolean {
+  const exact = new Set<string>()
+  const ranges: [number, number][] = []
+  for (const part of list.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^(\d+)-(\d+)$/.exec(part)
+    if (m) ranges.push([Number(m[1]), Number(m[2])])
+    else exact.add(part)
+  }
+  return (seat) => exact.has(seat) || (/^\d+$/.test(seat) && ranges.some(([a, b]) => Number(seat) >= a && Number(seat) <= b))
+}

@@ -26,7 +26,7 @@ import type { QueueEntry } from '../queueing/model.ts'
 import { positionInQueue } from '../queueing/rules.ts'
 import type { QueueDirectory, QueueWaitingStore } from '../queueing/store.ts'
 import type { HotlineMetrics } from '../http/metrics.ts'
-import { bridgeIds, CHANNEL_VAR_CALL_ID, recordingNameFor, STASIS_ENTRY, type CallOutcome, type EndedBy, type LiveCall } from './model.ts'
+import { bridgeIds, CHANNEL_VAR_CALL_ID, recordingNameFor, REJOIN_SIP_HEADER, STASIS_ENTRY, type CallOutcome, type EndedBy, type LiveCall } from './model.ts'
 import type { CallRecords, LiveCallStore, QueueLogEvent } from './store.ts'
 
 export interface CallFlowSettings {
@@ -37,6 +37,12 @@ export interface CallFlowSettings {
   /** Longest a greeting may hold a caller before queueing anyway, ms. */
   greetingLimitMs: number
   timeZone: string
+  /**
+   * Agent rejoin: a seat this matches (the WebRTC seats) whose leg drops mid-call without the
+   * agent hanging up leaves the caller on music for graceMs while the panel dials back in.
+   * Absent or graceMs 0: the leg's end ends the call, as for desk phones.
+   */
+  rejoin?: { graceMs: number; seatRejoins: (seat: string) => boolean }
 }
 
 /** What routing needs to know about agents, without depending on the agents capability. */
@@ -98,6 +104,10 @@ export interface CallFlowEvents {
   'queue-changed': [string]
   /** A caller entered a queue's holding bridge (callbacks time their offer from here). */
   queued: [LiveCall]
+  /** A WebRTC seat's leg dropped mid-call; the caller waits on music until `rejoinBy` (ms epoch). */
+  'agent-leg-lost': [LiveCall, number]
+  /** The seat is back in the call after a drop. */
+  rejoined: [LiveCall]
   /**
    * A waiting caller's timers were (re)armed: on entering a queue, back from a failed offer,
    * after an overflow, and after a restart (reconcile). Timers that live outside the call flow
@@ -105,6 +115,11 @@ export interface CallFlowEvents {
    */
   'waiting-timers': [LiveCall]
 }
+
+/** What CallFlow.rejoin did; call control turns the refusals into API errors. */
+export type RejoinResult =
+  | { ok: true; callId: string; channelId: string; rejoinBy: number }
+  | { ok: false; reason: 'no-call' | 'not-rejoinable' }
 
 export class CallFlow extends EventEmitter<CallFlowEvents> {
   private readonly lanes = new Lanes()
@@ -149,6 +164,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       case 'StasisStart': {
         const [entry, arg] = event.args
         if (entry === STASIS_ENTRY.agentLeg && arg) return this.lanes.run(arg, () => this.onAgentAnswered(arg, event.channel))
+        if (entry === STASIS_ENTRY.agentRejoin && arg) return this.lanes.run(arg, () => this.onRejoinAnswered(arg, event.channel))
         // Transfer targets belong to call control (control.ts), which hears the same events.
         if (entry === STASIS_ENTRY.consult) return Promise.resolve()
         if (entry === STASIS_ENTRY.inbound || entry === undefined) {
@@ -187,6 +203,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       if (!call || call.phase === 'ended') { this.channelToCall.delete(channelId); return }
       if (channelId === call.callerChannelId) await this.onCallerGone(call)
       else if (channelId === call.agentChannelId) await this.onAgentLegGone(call, cause)
+      else if (channelId === call.rejoinChannelId) await this.onRejoinLegGone(call, cause)
     })
   }
 
@@ -571,7 +588,157 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       const rejected = cause === HANGUP_CAUSE.userBusy || cause === HANGUP_CAUSE.callRejected
       return this.offerFailed(call, rejected ? 'offer-rejected' : 'ring-no-answer', { cause })
     }
-    if (call.phase === 'talking') return this.endConversation(call, 'agent')
+    if (call.phase === 'talking') {
+      if (await this.keepForRejoin(call, cause)) return
+      return this.endConversation(call, 'agent')
+    }
+  }
+
+  /**
+   * The agent's leg of a talking call ended. For a WebRTC seat that did not hang up through the
+   * server (a page reload, a network blip) the caller stays: music on the call's mixing bridge
+   * (the recording carries on and shows the gap), the agent stays talking, and a grace timer
+   * ends the call if the panel does not rejoin. Desk phones hang up by BYE: not for them.
+   */
+  private async keepForRejoin(call: LiveCall, cause: number | null, reason = 'leg-ended'): Promise<boolean> {
+    const rejoin = this.deps.settings.rejoin
+    if (!rejoin || rejoin.graceMs <= 0 || call.handedOffTo || call.agentHangingUp || !call.seat || !rejoin.seatRejoins(call.seat)) return false
+    const log = this.logFor(call)
+    const lostChannel = call.agentChannelId
+    if (lostChannel) { this.channelToCall.delete(lostChannel); await this.deps.live.forgetChannel(lostChannel) }
+    const now = this.deps.clock.now()
+    call.agentChannelId = null
+    call.agentLegLostAt = now
+    await this.deps.live.save(call)
+    if (call.bridgeId) {
+      await this.deps.rest.startBridgeMoh(call.bridgeId, this.deps.settings.mohClass).catch((err) => {
+        log.warn({ err: (err as Error).message }, 'music on hold for the rejoin wait did not start')
+      })
+    }
+    this.armRejoinGrace(call.callId, rejoin.graceMs)
+    await this.deps.records.log(call, 'agent-leg-lost', now, { seat: call.seat, cause, reason, graceS: rejoin.graceMs / 1000 })
+    log.info({ seat: call.seat, cause, reason, graceMs: rejoin.graceMs }, 'agent leg dropped mid-call; caller on music while the seat may rejoin')
+    this.emit('agent-leg-lost', { ...call }, now + rejoin.graceMs)
+    return true
+  }
+
+  /** When a call waiting for its seat to rejoin ends (ms epoch); null when the seat is in the call. */
+  rejoinBy(call: LiveCall): number | null {
+    return call.agentLegLostAt && this.deps.settings.rejoin ? call.agentLegLostAt + this.deps.settings.rejoin.graceMs : null
+  }
+
+  private armRejoinGrace(callId: string, ms: number): void {
+    this.scope(callId).replace('rejoin-grace', Math.max(0, ms), () => {
+      void this.lanes.run(callId, () => this.onRejoinExpired(callId))
+        .catch((err) => this.deps.log.error({ err, callId }, 'ending a call nobody rejoined failed'))
+    })
+  }
+
+  private async onRejoinExpired(callId: string): Promise<void> {
+    const call = await this.deps.live.get(callId)
+    if (!call || call.phase !== 'talking' || !call.agentLegLostAt) return
+    const awayMs = this.deps.clock.now() - call.agentLegLostAt
+    await this.deps.records.log(call, 'rejoin-expired', this.deps.clock.now(), { seat: call.seat, awayMs })
+    this.logFor(call).info({ awayMs }, 'the seat did not rejoin in time; ending the call')
+    return this.endConversation(call, 'agent')
+  }
+
+  /**
+   * The agent's (reloaded) panel asks to be put back in its talking call: the seat is dialled
+   * again (the panel answers by itself, seeing REJOIN_SIP_HEADER) and joins the mixing bridge on
+   * answer. A leg the server still thinks is up (the browser went away without a BYE) is
+   * replaced: the panel asks only when it has no media of its own.
+   */
+  rejoin(agentId: string, callId: string): Promise<RejoinResult> {
+    return this.lanes.run(callId, async (): Promise<RejoinResult> => {
+      const call = await this.deps.live.get(callId)
+      if (!call || call.phase !== 'talking' || call.agentId !== agentId || call.handedOffTo) return { ok: false, reason: 'no-call' }
+      const rejoin = this.deps.settings.rejoin
+      if (!rejoin || rejoin.graceMs <= 0 || !call.seat || !rejoin.seatRejoins(call.seat)) return { ok: false, reason: 'not-rejoinable' }
+      if (!call.agentLegLostAt) {
+        const stale = call.agentChannelId
+        if (!(await this.keepForRejoin(call, null, 'replaced-by-rejoin'))) return { ok: false, reason: 'not-rejoinable' }
+        if (stale) await this.ignoreGone(this.deps.rest.hangup(stale))
+      }
+      const rejoinBy = call.agentLegLostAt! + rejoin.graceMs
+      if (call.rejoinChannelId) return { ok: true, callId, channelId: call.rejoinChannelId, rejoinBy }
+      const channelId = randomUUID()
+      call.rejoinChannelId = channelId
+      this.channelToCall.set(channelId, callId)
+      await this.deps.live.save(call)
+      const ringS = Math.max(5, Math.ceil((rejoinBy - this.deps.clock.now()) / 1000))
+      try {
+        await this.deps.rest.originate({
+          channelId, endpoint: `${this.deps.settings.seatTech}/${call.seat}`, app: this.deps.settings.app,
+          appArgs: `${STASIS_ENTRY.agentRejoin},${callId}`, callerId: `"${call.callerNumber}" <${call.callerNumber}>`, timeoutSeconds: ringS,
+          originator: call.callerChannelId,
+          variables: { [CHANNEL_VAR_CALL_ID]: callId, [`PJSIP_HEADER(add,${REJOIN_SIP_HEADER})`]: callId }
+        })
+      } catch (err) {
+        this.logFor(call).warn({ err: (err as Error).message }, 'could not dial the seat to rejoin')
+        call.rejoinChannelId = null
+        this.channelToCall.delete(channelId)
+        await this.deps.live.save(call)
+        return { ok: false, reason: 'not-rejoinable' }
+      }
+      this.logFor(call).info({ channelId, seat: call.seat }, 'dialling the seat to rejoin the call')
+      return { ok: true, callId, channelId, rejoinBy }
+    })
+  }
+
+  private async onRejoinAnswered(callId: string, channel: AriChannel): Promise<void> {
+    const call = await this.deps.live.get(callId)
+    if (!call || call.phase !== 'talking' || call.rejoinChannelId !== channel.id || !call.bridgeId) {
+      this.deps.log.info({ callId, channelId: channel.id }, 'a rejoin leg answered for a call that no longer waits for it; hanging up the seat')
+      await this.ignoreGone(this.deps.rest.hangup(channel.id))
+      return
+    }
+    const log = this.logFor(call)
+    try {
+      await this.deps.rest.addToBridge(call.bridgeId, [channel.id])
+    } catch (err) {
+      if (!(err instanceof AriNotFound)) throw err
+      log.info('the rejoin leg or the bridge vanished while joining')
+      return
+    }
+    await this.ignoreGone(this.deps.rest.stopBridgeMoh(call.bridgeId)).catch((err) => log.warn({ err: (err as Error).message }, 'music did not stop'))
+    this.scope(callId).replace('rejoin-grace', null, () => {})
+    const awayMs = this.deps.clock.now() - (call.agentLegLostAt ?? this.deps.clock.now())
+    call.agentChannelId = channel.id
+    call.rejoinChannelId = null
+    call.agentLegLostAt = null
+    await this.deps.live.save(call)
+    await this.deps.records.log(call, 'agent-rejoined', this.deps.clock.now(), { seat: call.seat, awayMs })
+    log.info({ awayMs, channelId: channel.id }, 'agent rejoined the call')
+    this.emit('rejoined', { ...call })
+  }
+
+  /** The rejoin leg ended before joining (not answered, refused): the grace timer still runs. */
+  private async onRejoinLegGone(call: LiveCall, cause: number | null): Promise<void> {
+    if (call.rejoinChannelId) { this.channelToCall.delete(call.rejoinChannelId); await this.deps.live.forgetChannel(call.rejoinChannelId) }
+    call.rejoinChannelId = null
+    await this.deps.live.save(call)
+    this.logFor(call).info({ cause }, 'the rejoin leg ended before joining; waiting for another try or the grace time')
+  }
+
+  /**
+   * The agent hangs up through the server (call control): marked first, in the call's lane, so
+   * the leg's end is read as the agent's hang-up and never waits for a rejoin. Without a leg
+   * (waiting for a rejoin) the call ends here. Returns false when it is not this agent's talking call.
+   */
+  agentHangup(agentId: string, callId: string): Promise<boolean> {
+    return this.lanes.run(callId, async () => {
+      const call = await this.deps.live.get(callId)
+      if (!call || call.phase !== 'talking' || call.agentId !== agentId || call.handedOffTo) return false
+      if (!call.agentChannelId) {
+        await this.endConversation(call, 'agent')
+        return true
+      }
+      call.agentHangingUp = true
+      await this.deps.live.save(call)
+      await this.ignoreGone(this.deps.rest.hangup(call.agentChannelId))
+      return true
+    })
   }
 
   /**
@@ -601,6 +768,12 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     const log = this.logFor(call)
     const other = endedBy === 'caller' ? call.agentChannelId : call.callerChannelId
     if (other) await this.ignoreGone(this.deps.rest.hangup(other))
+    if (call.rejoinChannelId) {
+      // A seat still ringing to rejoin a call that ends now.
+      await this.ignoreGone(this.deps.rest.hangup(call.rejoinChannelId))
+      this.channelToCall.delete(call.rejoinChannelId)
+      await this.deps.live.forgetChannel(call.rejoinChannelId)
+    }
     if (call.recordingName) await this.ignoreGone(this.deps.rest.stopRecording(call.recordingName))
     if (call.bridgeId) await this.ignoreGone(this.deps.rest.destroyBridge(call.bridgeId))
     const queue = call.queueId ? await this.deps.directory.queue(call.queueId) : undefined
@@ -694,7 +867,15 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
           if (seatChannel?.state === 'Up') return this.onAgentAnswered(call.callId, seatChannel)
           this.armRingGuard(call.callId, call.agentChannelId, 5)
         }
+        if (call.phase === 'talking' && call.agentLegLostAt && this.deps.settings.rejoin) {
+          // Waiting for a rejoin when the server went away: the wait goes on for what is left of it.
+          if (call.rejoinChannelId && present.has(call.rejoinChannelId)) this.channelToCall.set(call.rejoinChannelId, call.callId)
+          else if (call.rejoinChannelId) await this.onRejoinLegGone(call, null)
+          this.armRejoinGrace(call.callId, call.agentLegLostAt + this.deps.settings.rejoin.graceMs - this.deps.clock.now())
+          return
+        }
         if (call.phase === 'talking' && (!call.agentChannelId || !present.has(call.agentChannelId))) {
+          if (await this.keepForRejoin(call, null, 'gone-after-restart')) return
           return this.endConversation(call, 'agent')
         }
         if (call.phase === 'queued' && call.queueId) {

@@ -11,6 +11,8 @@ export class LiveCallStore {
     const pipe = this.redis.multi().set(keys.call(call.callId), JSON.stringify(call)).sadd(keys.liveCalls(), call.callId)
       .set(keys.channelCall(call.callerChannelId), call.callId)
     if (call.agentChannelId) pipe.set(keys.channelCall(call.agentChannelId), call.callId)
+    // A seat dialled back in (agent rejoin): its events must find the call on any node.
+    if (call.rejoinChannelId) pipe.set(keys.channelCall(call.rejoinChannelId), call.callId)
     await pipe.exec()
   }
 
@@ -42,6 +44,8 @@ export class LiveCallStore {
 }
 
 export type QueueLogEvent = 'entered' | 'offered' | 'answered' | 'abandoned' | 'ring-no-answer' | 'offer-rejected' | 'overflowed' | 'completed' | 'pbx-lost'
+  /** A WebRTC seat's leg dropped mid-call / came back / did not come back in time (agent rejoin, migration 007). */
+  | 'agent-leg-lost' | 'agent-rejoined' | 'rejoin-expired'
 
 export interface CallRow {
   id: string

@@ -63,6 +63,12 @@ export interface CurrentCallView {
   answeredAt: string | null
   recordingName: string | null
   control: CallControlView
+  /**
+   * False while the agent's seat is out of the call (a WebRTC leg dropped: reload, blip) and the
+   * caller waits on music; the panel then asks `call:rejoin` before `rejoinBy`.
+   */
+  agentLegConnected: boolean
+  rejoinBy: string | null
 }
 
 export interface TransferTargetView {
@@ -84,6 +90,10 @@ export interface AgentServerToClient {
   'call:ended': (call: { callId: string; endedBy: string; outcome: string }) => void
   /** Hold, mute or consultation changed (from this panel, another tab or the far end hanging up). */
   'call:control-changed': (change: { callId: string; control: CallControlView }) => void
+  /** The seat's leg of the talking call dropped; the caller waits on music until rejoinBy. */
+  'call:leg-lost': (call: { callId: string; rejoinBy: string }) => void
+  /** The seat is back in the call (after call:rejoin). */
+  'call:rejoined': (call: { callId: string }) => void
 }
 
 export interface AgentClientToServer {
@@ -97,6 +107,8 @@ export interface AgentClientToServer {
   'call:get-current': (ack: (res: Ack<CurrentCallView | null>) => void) => void
   /** Call control on the agent's current call; `action` is one of CALL_ACTIONS. */
   'call:control': (body: CallControlCommand, ack: (res: Ack<CallControlView>) => void) => void
+  /** Dial the agent's WebRTC seat back into its talking call (after a reload); the panel answers the INVITE marked X-Hotline-Rejoin. */
+  'call:rejoin': (ack: (res: Ack<{ callId: string; rejoinBy: string }>) => void) => void
 }
 
 export const CALL_ACTIONS = ['hold', 'unhold', 'mute', 'unmute', 'dtmf', 'hangup', 'transfer', 'consult', 'consult-complete', 'consult-cancel'] as const

@@ -70,7 +70,9 @@ export async function currentCallView(control: CallControl, pop: ScreenPop, agen
   const { call } = current
   return {
     call: await pop.view(call), phase: call.phase === 'talking' ? 'talking' : 'offered',
-    answeredAt: call.answeredAt === null ? null : new Date(call.answeredAt).toISOString(), recordingName: call.recordingName, control: current.control
+    answeredAt: call.answeredAt === null ? null : new Date(call.answeredAt).toISOString(), recordingName: call.recordingName, control: current.control,
+    agentLegConnected: call.phase !== 'talking' || !call.agentLegLostAt,
+    rejoinBy: current.rejoinBy === null ? null : new Date(current.rejoinBy).toISOString()
   }
 }
 
@@ -126,6 +128,10 @@ export function attachRealtime(deps: RealtimeDeps): { io: Server; close(): Promi
       if (typeof ack !== 'function') return
       try { ack({ ok: true, data: await currentCallView(deps.control, deps.pop, agentId) }) } catch (err) { ack(fail(err)) }
     })
+    socket.on('call:rejoin', async (ack) => {
+      if (typeof ack !== 'function') return
+      try { ack({ ok: true, data: await deps.control.rejoin(agentId) }) } catch (err) { ack(fail(err)) }
+    })
     socket.on('call:control', async (body, ack) => {
       if (typeof ack !== 'function') return
       if (!validators.callControl(body)) return ack(badInput('body', validators.callControl.errors as never))
@@ -162,6 +168,12 @@ export function attachRealtime(deps: RealtimeDeps): { io: Server; close(): Promi
   deps.control.on('transferred', (agentId, callId) => agentNs.to(rooms.agent(agentId)).emit('call:ended', { callId, outcome: 'transferred', endedBy: 'agent' }))
   deps.calls.on('answered', (call) => {
     if (call.agentId) agentNs.to(rooms.agent(call.agentId)).emit('call:answered', { callId: call.callId, answeredAt: new Date(call.answeredAt!).toISOString(), recordingName: call.recordingName })
+  })
+  deps.calls.on('agent-leg-lost', (call, rejoinBy) => {
+    if (call.agentId) agentNs.to(rooms.agent(call.agentId)).emit('call:leg-lost', { callId: call.callId, rejoinBy: new Date(rejoinBy).toISOString() })
+  })
+  deps.calls.on('rejoined', (call) => {
+    if (call.agentId) agentNs.to(rooms.agent(call.agentId)).emit('call:rejoined', { callId: call.callId })
   })
   deps.calls.on('ended', (call, outcome, endedBy) => {
     // A transferred call already ended for the agent at the hand-off.

@@ -201,6 +201,10 @@ export class AriRest {
     return this.request('POST', `/bridges/${enc(bridgeId)}/moh`, { mohClass })
   }
 
+  stopBridgeMoh(bridgeId: string): Promise<void> {
+    return this.request('DELETE', `/bridges/${enc(bridgeId)}/moh`)
+  }
+
   recordBridge(bridgeId: string, name: string, format = 'wav'): Promise<{ name: string }> {
     return this.request('POST', `/bridges/${enc(bridgeId)}/record`, { name, format, ifExists: 'overwrite', beep: false, terminateOn: 'none' })
   }
