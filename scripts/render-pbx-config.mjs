@@ -106,6 +106,9 @@ function seatsConf() {
     'force_rport = yes',
     'rewrite_contact = yes',
     'send_connected_line = no',
+    // A browser that vanished without a BYE (crash, lost network) leaves a silent channel: end it
+    // after 20 s without media, so the server's agent-rejoin grace (HOTLINE_SEAT_REJOIN_S) starts.
+    'rtp_timeout = 20',
     ...(mediaAddress ? [`media_address = ${mediaAddress}`] : []),
     '',
     '[seat-aor](!)',

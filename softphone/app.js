@@ -23,7 +23,9 @@ const panel = {
   session: null, // the JsSIP session of the current call
   categories: [],
   savedTicket: null,
-  popShownAt: null
+  popShownAt: null,
+  agentLegConnected: true, // false: the server keeps the caller on music until this seat rejoins
+  rejoining: null // the call id a rejoin was asked for and has not joined yet
 }
 // For the end-to-end test and for support: read-only looks at what the panel holds.
 window.__panel = panel
@@ -135,6 +137,20 @@ function connectSocket() {
     flash(t(c.outcome === 'transferred' ? 'transferred' : 'call-ended'), false)
     renderCall()
   })
+  // The seat's leg dropped while the socket stayed (a blip): dial back in once the phone is registered.
+  socket.on('call:leg-lost', (c) => {
+    if (panel.call?.callId !== c.callId) return
+    panel.agentLegConnected = false
+    flash(t('rejoin.waiting'), false)
+    void maybeRejoin()
+  })
+  socket.on('call:rejoined', (c) => {
+    if (panel.call?.callId !== c.callId) return
+    panel.agentLegConnected = true
+    panel.rejoining = null
+    flash(t('rejoin.done'), false)
+    renderCall()
+  })
   socket.on('call:control-changed', (c) => {
     if (panel.call?.callId !== c.callId) return
     panel.control = c.control
@@ -152,7 +168,9 @@ async function resync() {
       panel.answeredAt = current.answeredAt ? Date.parse(current.answeredAt) : null
       panel.recordingName = current.recordingName
       panel.control = current.control
+      panel.agentLegConnected = current.agentLegConnected
       renderCall()
+      void maybeRejoin()
     } else if (panel.phase && panel.phase !== 'ended') {
       panel.phase = 'ended'
       renderCall()
@@ -193,11 +211,24 @@ async function startPhone(seat) {
     register: true, session_timers: false, register_expires: 300
   })
   panel.ua = ua
-  ua.on('registered', () => indicator('ind-sip', 'on', 'sip.registered'))
+  ua.on('registered', () => { indicator('ind-sip', 'on', 'sip.registered'); void maybeRejoin() })
   ua.on('unregistered', () => indicator('ind-sip', 'off', 'sip.unregistered'))
   ua.on('registrationFailed', (e) => { indicator('ind-sip', 'off', 'sip.unregistered'); flash(`SIP: ${e.cause}`) })
-  ua.on('newRTCSession', ({ session, originator }) => {
+  ua.on('newRTCSession', ({ session, originator, request }) => {
     if (originator !== 'remote') return
+    // The server dialling this seat back into the current call (after a reload or a blip):
+    // answered by itself, replacing whatever is left of the old leg.
+    const rejoinOf = request?.getHeader?.('X-Hotline-Rejoin')
+    if (rejoinOf && rejoinOf === panel.call?.callId) {
+      if (panel.session && !panel.session.isEnded()) { try { panel.session.terminate() } catch { /* already gone */ } }
+      panel.session = session
+      session.on('peerconnection', ({ peerconnection }) => attachAudio(peerconnection))
+      session.on('ended', () => { if (panel.session === session) panel.session = null; renderCall() })
+      session.on('failed', () => { if (panel.session === session) panel.session = null; if (panel.rejoining === rejoinOf) panel.rejoining = null; renderCall() })
+      session.answer({ mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } })
+      if (session.connection) attachAudio(session.connection)
+      return
+    }
     if (panel.session && !panel.session.isEnded()) { session.terminate({ status_code: 486 }); return }
     panel.session = session
     session.on('peerconnection', ({ peerconnection }) => attachAudio(peerconnection))
@@ -207,6 +238,15 @@ async function startPhone(seat) {
   })
   ua.start()
 }
+
+// Leaving or reloading the page: end the media leg now (BYE over the SIP WebSocket) rather than
+// leave Asterisk a silent channel until its RTP timeout. The server reads a leg that ends without
+// the agent's hang-up command as a dropped browser: the caller waits on music and the reloaded
+// panel rejoins (maybeRejoin).
+window.addEventListener('pagehide', () => {
+  const s = panel.session
+  if (s && !s.isEnded()) { try { s.terminate() } catch { /* already ending */ } }
+})
 
 function attachAudio(pc) {
   pc.addEventListener('track', (ev) => { $('remote-audio').srcObject = ev.streams[0] })
@@ -224,6 +264,32 @@ function answer() {
   if (!session || session.isEstablished()) return
   session.answer({ mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } })
   if (session.connection) attachAudio(session.connection)
+}
+
+/**
+ * A talking call without media here (the page was reloaded, or the leg dropped): ask the server
+ * to dial this seat back in. Needs the phone registered first, so it is tried again from the
+ * 'registered' event; one request per call until it joins or fails.
+ */
+async function maybeRejoin() {
+  const c = panel.call
+  if (!c || panel.phase !== 'talking' || panel.rejoining === c.callId) return
+  if (panel.session && !panel.session.isEnded()) return
+  if (!panel.ua?.isRegistered() || !panel.socket?.connected) return
+  panel.rejoining = c.callId
+  flash(t('rejoin.dialling'), false)
+  // The seat may never ring (the dial failed on the PBX): try again while the server still waits.
+  setTimeout(() => {
+    if (panel.rejoining !== c.callId || (panel.session && !panel.session.isEnded())) return
+    panel.rejoining = null
+    void maybeRejoin()
+  }, 10_000)
+  try {
+    await emit('call:rejoin')
+  } catch (err) {
+    panel.rejoining = null
+    flash(err.message)
+  }
 }
 
 /** WebRTC statistics of the call's media (what the end-to-end test checks audio with). */

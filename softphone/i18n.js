@@ -21,7 +21,8 @@ export const TEXTS = {
     'reason.break': '小休', 'reason.meal': '用餐', 'reason.training': '培训', 'reason.meeting': '会议', 'reason.restroom': '洗手间', 'reason.other': '其他',
     'reason.signed-in': '刚签入', 'reason.missed-call': '未接来电', 'reason.forced-by-supervisor': '班长置忙', 'reason.pbx-lost': '交换机断开',
     'same-category': '同类诉求', ringing: '来电振铃', talking: '通话中', 'consult.ringing': '咨询呼叫中', 'consult.talking': '咨询通话中',
-    'call-ended': '通话已结束', transferred: '已转出', 'choose': '请选择', 'number': '编号', 'created': '受理时间', 'status': '状态'
+    'call-ended': '通话已结束', transferred: '已转出',
+    'rejoin.waiting': '话机已断开，来电方正在听等待音乐', 'rejoin.dialling': '正在重新接入通话…', 'rejoin.done': '已重新接入通话', 'choose': '请选择', 'number': '编号', 'created': '受理时间', 'status': '状态'
   },
   en: {
     title: '12345 Hotline agent desktop', login: 'Log in', username: 'User id', password: 'Password', logout: 'Log out',
@@ -43,7 +44,8 @@ export const TEXTS = {
     'reason.break': 'Break', 'reason.meal': 'Meal', 'reason.training': 'Training', 'reason.meeting': 'Meeting', 'reason.restroom': 'Restroom', 'reason.other': 'Other',
     'reason.signed-in': 'Just signed in', 'reason.missed-call': 'Missed call', 'reason.forced-by-supervisor': 'Set by supervisor', 'reason.pbx-lost': 'PBX lost',
     'same-category': 'Same category', ringing: 'Ringing', talking: 'Talking', 'consult.ringing': 'Consult ringing', 'consult.talking': 'Consulting',
-    'call-ended': 'Call ended', transferred: 'Transferred', 'choose': 'Choose…', 'number': 'Number', 'created': 'Accepted at', 'status': 'Status'
+    'call-ended': 'Call ended', transferred: 'Transferred',
+    'rejoin.waiting': 'Phone disconnected; the caller hears hold music', 'rejoin.dialling': 'Rejoining the call…', 'rejoin.done': 'Back in the call', 'choose': 'Choose…', 'number': 'Number', 'created': 'Accepted at', 'status': 'Status'
   }
 }
 
