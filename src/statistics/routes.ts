@@ -20,10 +20,10 @@ const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() })
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
 const Rate = Nullable(Type.Number({ minimum: 0, maximum: 1 }))
 
-/** Columns in report order; the CSV uses the same order. */
+/** Columns in report order; the CSV uses the same order (later additions go last, so spreadsheets reading columns by position keep working). */
 export const CALL_COLUMNS = [
   'day', 'key', 'name', 'offered', 'answered', 'abandoned', 'shortAbandoned', 'overflowed', 'lost', 'waiting', 'answeredWithinSl',
-  'answerRate', 'serviceLevel15', 'abandonRate', 'asaSeconds', 'ahtSeconds', 'longestWaitSeconds'
+  'answerRate', 'serviceLevel15', 'abandonRate', 'asaSeconds', 'ahtSeconds', 'longestWaitSeconds', 'callbacks'
 ] as const
 export const AGENT_COLUMNS = [
   'day', 'key', 'name', 'offers', 'answered', 'ringNoAnswer', 'offerRejected', 'talkSeconds', 'ahtSeconds',
@@ -34,7 +34,7 @@ const RowKey = { day: Type.String({ format: 'date' }), key: Type.String(), name:
 const CallRow = Type.Object({
   ...RowKey,
   offered: Type.Integer(), answered: Type.Integer(), abandoned: Type.Integer(), shortAbandoned: Type.Integer(),
-  overflowed: Type.Integer(), lost: Type.Integer(), waiting: Type.Integer(), answeredWithinSl: Type.Integer(),
+  overflowed: Type.Integer(), lost: Type.Integer(), callbacks: Type.Integer(), waiting: Type.Integer(), answeredWithinSl: Type.Integer(),
   answerRate: Rate, serviceLevel15: Rate, abandonRate: Rate,
   asaSeconds: Nullable(Type.Number()), ahtSeconds: Nullable(Type.Number()), longestWaitSeconds: Type.Number()
 })

@@ -15,6 +15,14 @@
  * - occupancy = (talking + on hold + wrap-up) / (signed-in time − not-ready time).
  * Calls still waiting have no outcome yet and are left out of the denominators, so today's
  * figures do not drop while a caller is merely in the queue.
+ * - callback: the caller pressed 1 to be called back (回拨) and left the queue keeping their
+ *   place. Not an abandon (the center still serves them) and not answered (nobody spoke to them
+ *   on this call): it is counted apart (`callbacks`) and left out of the rate denominators,
+ *   like a caller still waiting, because the callback is a call of its own in these figures
+ *   (it enters the queue when the citizen answers) and is judged there; counting both would
+ *   count one citizen twice. Its wait (entry to the request) counts for the longest wait.
+ *   The request is the 'callback-requested' row of the original call in the queue log, so
+ *   reports of days before this rule existed read right too.
  * Waits count from the first queue entered (an overflow keeps the caller's place in time,
  * and so does the wait the caller experiences).
  */
@@ -30,7 +38,7 @@ export interface KpiThresholds {
 /** GB/T 33358-2016 asks for answer within 15 s; the grace period is the project's default. */
 export const DEFAULT_THRESHOLDS: KpiThresholds = { shortAbandonSeconds: 5, serviceLevelSeconds: 15 }
 
-export type CallEnd = 'completed' | 'abandoned' | 'pbx-lost'
+export type CallEnd = 'completed' | 'abandoned' | 'pbx-lost' | 'callback-requested'
 
 /** What the queue log says about one call that entered a queue. Times are epoch ms. */
 export interface CallFact {
@@ -47,13 +55,14 @@ export interface CallFact {
   end: CallEnd | null
 }
 
-export type CallOutcome = 'answered' | 'abandoned' | 'lost' | 'waiting'
+export type CallOutcome = 'answered' | 'abandoned' | 'lost' | 'callback' | 'waiting'
 /** How a call left one queue: its own outcome, or overflowed to the next queue. */
 export type QueueOutcome = CallOutcome | 'overflowed'
 
 export function callOutcome(fact: CallFact): CallOutcome {
   if (fact.answeredAt !== null) return 'answered'
   if (fact.end === 'abandoned') return 'abandoned'
+  if (fact.end === 'callback-requested') return 'callback'
   if (fact.end !== null) return 'lost'
   return 'waiting'
 }
@@ -79,6 +88,15 @@ export function answeredWithinServiceLevel(fact: CallFact, th: KpiThresholds): b
   return callOutcome(fact) === 'answered' && (waitMs(fact) ?? Infinity) <= th.serviceLevelSeconds * 1000
 }
 
+/**
+ * Whether a call is judged by the rates (their denominator): it has an outcome of its own in
+ * this call, and it is not a short abandon. The wallboard's chart uses this too.
+ */
+export function countsInRates(fact: CallFact, th: KpiThresholds): boolean {
+  const outcome = callOutcome(fact)
+  return outcome !== 'waiting' && outcome !== 'callback' && !isShortAbandon(fact, th)
+}
+
 /** The outcome a call counts with in each queue it waited in. */
 export function queueOutcomes(fact: CallFact): Array<{ queueId: string; outcome: QueueOutcome }> {
   const last = fact.queues.length - 1
@@ -94,6 +112,8 @@ export interface CallTally {
   shortAbandoned: number
   overflowed: number
   lost: number
+  /** Left the queue for a callback (see the definitions above). */
+  callbacks: number
   waiting: number
   answerWaitMs: number
   talkMs: number
@@ -102,7 +122,7 @@ export interface CallTally {
 }
 
 export const emptyCallTally = (): CallTally => ({
-  offered: 0, answered: 0, answeredWithinSl: 0, abandoned: 0, shortAbandoned: 0, overflowed: 0, lost: 0, waiting: 0,
+  offered: 0, answered: 0, answeredWithinSl: 0, abandoned: 0, shortAbandoned: 0, overflowed: 0, lost: 0, callbacks: 0, waiting: 0,
   answerWaitMs: 0, talkMs: 0, talkCalls: 0, longestWaitMs: 0
 })
 
@@ -114,6 +134,7 @@ export function tallyCall(tally: CallTally, fact: CallFact, outcome: QueueOutcom
   const wait = waitMs(fact) ?? 0
   tally.longestWaitMs = Math.max(tally.longestWaitMs, wait)
   if (outcome === 'lost') { tally.lost += 1; return }
+  if (outcome === 'callback') { tally.callbacks += 1; return }
   if (outcome === 'abandoned') {
     tally.abandoned += 1
     if (isShortAbandon(fact, th)) tally.shortAbandoned += 1
@@ -133,6 +154,8 @@ export interface CallKpis {
   shortAbandoned: number
   overflowed: number
   lost: number
+  /** Left the queue for a callback: neither answered nor abandoned, out of the rates. */
+  callbacks: number
   waiting: number
   answeredWithinSl: number
   /** Fractions 0…1, rounded to 4 places; null when no call had an outcome (not 0 %: nothing to judge). */
@@ -148,16 +171,16 @@ const ratio = (n: number, d: number): number | null => (d > 0 ? Math.round((n / 
 const seconds = (ms: number): number => Math.round(ms / 100) / 10
 const mean = (totalMs: number, count: number): number | null => (count > 0 ? seconds(totalMs / count) : null)
 
-/** Calls the rates are judged on: offered, less short abandons and callers still waiting. */
+/** Calls the rates are judged on: offered, less short abandons, callbacks requested and callers still waiting. */
 export function rateDenominator(t: CallTally): number {
-  return t.offered - t.shortAbandoned - t.waiting
+  return t.offered - t.shortAbandoned - t.callbacks - t.waiting
 }
 
 export function callKpis(t: CallTally): CallKpis {
   const base = rateDenominator(t)
   return {
     offered: t.offered, answered: t.answered, abandoned: t.abandoned, shortAbandoned: t.shortAbandoned,
-    overflowed: t.overflowed, lost: t.lost, waiting: t.waiting, answeredWithinSl: t.answeredWithinSl,
+    overflowed: t.overflowed, lost: t.lost, callbacks: t.callbacks, waiting: t.waiting, answeredWithinSl: t.answeredWithinSl,
     answerRate: ratio(t.answered, base),
     serviceLevel15: ratio(t.answeredWithinSl, base),
     abandonRate: ratio(t.abandoned - t.shortAbandoned, base),

@@ -48,7 +48,8 @@ export class StatisticsStore {
    * Streams one fact per call that entered a queue during the range. A call belongs to the day
    * it entered its first queue. Queue moves come from the 'overflowed' rows written after that
    * entry (an overflow at arrival is written before the entry and is not a move between queues
-   * the caller waited in). Answer and end are the first 'answered' and the last end row.
+   * the caller waited in). Answer and end are the first 'answered' and the last end row; a caller who left
+   * for a callback ends with the original call's 'callback-requested' row (see rules.ts).
    */
   async forEachCallFact(range: DayRange, each: (facts: CallFact[]) => void | Promise<void>): Promise<void> {
     const tz = range.timeZone
@@ -68,7 +69,7 @@ export class StatisticsStore {
         a.at as answered_at, a.agent_id as answered_by, x.at as ended_at, x.event as end_event
       from entered e
       left join lateral (select at, agent_id from queue_log l where l.call_id = e.call_id and l.event = 'answered' order by l.id limit 1) a on true
-      left join lateral (select at, event from queue_log l where l.call_id = e.call_id and l.event in ('completed', 'abandoned', 'pbx-lost') order by l.id desc limit 1) x on true
+      left join lateral (select at, event from queue_log l where l.call_id = e.call_id and l.event in ('completed', 'abandoned', 'pbx-lost', 'callback-requested') order by l.id desc limit 1) x on true
     `.cursor(CHUNK, async (rows) => {
       await each(rows.map((r) => ({
         callId: r.callId, day: r.day, lineNumber: r.lineNumber,

@@ -4,7 +4,7 @@
  * Pure: the service feeds it the facts it keeps and the clock.
  */
 import {
-  callKpis, callOutcome, emptyCallTally, queueOutcomes, tallyCall, answeredWithinServiceLevel, isShortAbandon,
+  callKpis, callOutcome, countsInRates, emptyCallTally, queueOutcomes, tallyCall, answeredWithinServiceLevel,
   NO_KEY, type CallFact, type CallTally, type KpiThresholds
 } from '../statistics/rules.ts'
 import type { WallboardPoint, WallboardRow } from './model.ts'
@@ -80,8 +80,7 @@ export function dayChart(facts: Iterable<CallFact>, dayStart: number, now: numbe
     const i = Math.floor((f.enteredAt - dayStart) / intervalMs)
     if (i >= 0 && i < n) {
       points[i]!.offered += 1
-      const outcome = callOutcome(f)
-      if (outcome !== 'waiting' && !isShortAbandon(f, th)) {
+      if (countsInRates(f, th)) {
         judged[i]! += 1
         if (answeredWithinServiceLevel(f, th)) within[i]! += 1
       }

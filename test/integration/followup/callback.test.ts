@@ -72,6 +72,9 @@ t.test('a callback keeps the caller\'s place in the queue', async (t) => {
   const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date())
   const stats = await hotline.app.inject({ method: 'GET', url: `/v1/callbacks/stats?from=${day}&to=${day}`, headers: { authorization: `Bearer ${admin}` } })
   t.match((stats.json() as { rows: unknown[] }).rows, [{ lineNumber: '12345', requested: 1, attempts: 1, connected: 1 }], 'the line\'s callback figures')
+  const report = await hotline.app.inject({ method: 'GET', url: `/v1/reports/daily?from=${day}&to=${day}&by=line`, headers: { authorization: `Bearer ${admin}` } })
+  t.match((report.json() as { rows: unknown[] }).rows, [{ key: '12345', offered: 4, answered: 3, callbacks: 1, waiting: 0, abandoned: 0, answerRate: 1 }],
+    'the daily report: the original call left for a callback (not waiting, not abandoned); the callback is one of the answered calls')
 
   await Promise.all([first.done, third.done, citizen.done])
 })

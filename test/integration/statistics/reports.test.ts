@@ -12,6 +12,7 @@ import postgres from 'postgres'
 import { createHotline, type Hotline } from '../../../src/app.ts'
 import type { LiveCall } from '../../../src/calls/model.ts'
 import { CallRecords, type QueueLogEvent } from '../../../src/calls/store.ts'
+import { CallbackStore } from '../../../src/callbacks/store.ts'
 import { createSql, type Sql } from '../../../src/db/sql.ts'
 import { migrate } from '../../../src/db/migrate.ts'
 import { AGENT_COLUMNS, CALL_COLUMNS } from '../../../src/statistics/routes.ts'
@@ -89,6 +90,11 @@ class ScriptedCall {
   async complete(at: number) { await this.records.ended(this.call, at, 'answered', 'caller', 'completed'); return this }
   async abandon(at: number) { await this.records.ended(this.call, at, 'abandoned', 'caller', 'abandoned'); return this }
   async hangUpInGreeting(at: number) { await this.records.ended(this.call, at, 'abandoned', 'caller', null); return this }
+  /** Pressed 1 for a callback: the request in the queue log (CallbackService), then the call ends (CallFlow.releaseForCallback). */
+  async leaveForCallback(callbacks: CallbackStore, at: number) {
+    await callbacks.log({ originalCallId: this.call.callId, queueId: this.call.queueId!, lineNumber: this.call.lineNumber }, 'callback-requested', at, { taskId: 1, waitedMs: at - (this.call.queuedAt ?? at) })
+    await this.records.ended(this.call, at, 'callback', 'caller', null); return this
+  }
 }
 
 async function stateRow(sql: Sql, agentId: string, at: number, state: string, reason: string | null, previous: string) {
@@ -156,6 +162,19 @@ async function seed(hotline: Hotline): Promise<void> {
     await c.abandon(bj('2026-11-24 09:00:40'))
   }
 
+  // 2026-11-25 (Beijing): a caller asks to be called back after 70 s and the callback, a call
+  // of its own, is answered by A1 when its turn comes; and one ordinary answered call.
+  {
+    const callbacks = new CallbackStore(sql)
+    const c = await (await call('12345', 'general').arrive(bj('2026-11-25 10:00:00'))).enqueue(bj('2026-11-25 10:00:03'))
+    await callbacks.log({ originalCallId: c.call.callId, queueId: 'general', lineNumber: '12345' }, 'callback-offered', bj('2026-11-25 10:01:03'), {})
+    await c.leaveForCallback(callbacks, bj('2026-11-25 10:01:13'))
+    const back = await (await call('12345', 'general').arrive(bj('2026-11-25 10:20:00'))).enqueue(bj('2026-11-25 10:20:00'))
+    await (await (await back.offer('A1', '1001', bj('2026-11-25 10:20:00'))).answer(bj('2026-11-25 10:20:04'))).complete(bj('2026-11-25 10:25:04'))
+    await (await (await (await (await call('12345', 'general').arrive(bj('2026-11-25 11:00:00'))).enqueue(bj('2026-11-25 11:00:03')))
+      .offer('A1', '1001', bj('2026-11-25 11:00:20'))).answer(bj('2026-11-25 11:00:23'))).complete(bj('2026-11-25 11:02:23'))
+  }
+
   // A1's day: signed in the evening before (carried into the range), talks across midnight.
   const a1: Array<[string, string, string | null]> = [
     ['2026-11-22 20:00:00', 'not-ready', 'signed-in'],
@@ -202,22 +221,32 @@ t.test('daily reports from the queue log', async (t) => {
     t.match(body, { from: '2026-11-23', to: '2026-11-24', by: 'line', timeZone: 'Asia/Shanghai', thresholds: { shortAbandonSeconds: 5, serviceLevelSeconds: 15 } })
     t.same(body.rows, [
       {
-        day: '2026-11-23', key: '12345', name: '12345 政务服务便民热线', offered: 4, answered: 3, abandoned: 1, shortAbandoned: 1, overflowed: 0, lost: 0, waiting: 0,
+        day: '2026-11-23', key: '12345', name: '12345 政务服务便民热线', offered: 4, answered: 3, abandoned: 1, shortAbandoned: 1, overflowed: 0, lost: 0, callbacks: 0, waiting: 0,
         answeredWithinSl: 2, answerRate: 1, serviceLevel15: 0.6667, abandonRate: 0, asaSeconds: 13.3, ahtSeconds: 795, longestWaitSeconds: 20
       },
       {
-        day: '2026-11-23', key: '12358', name: '价格举报', offered: 2, answered: 1, abandoned: 1, shortAbandoned: 0, overflowed: 0, lost: 0, waiting: 0,
+        day: '2026-11-23', key: '12358', name: '价格举报', offered: 2, answered: 1, abandoned: 1, shortAbandoned: 0, overflowed: 0, lost: 0, callbacks: 0, waiting: 0,
         answeredWithinSl: 0, answerRate: 0.5, serviceLevel15: 0, abandonRate: 0.5, asaSeconds: 33, ahtSeconds: 60, longestWaitSeconds: 33
       },
       {
-        day: '2026-11-24', key: '12345', name: '12345 政务服务便民热线', offered: 1, answered: 0, abandoned: 1, shortAbandoned: 0, overflowed: 0, lost: 0, waiting: 0,
+        day: '2026-11-24', key: '12345', name: '12345 政务服务便民热线', offered: 1, answered: 0, abandoned: 1, shortAbandoned: 0, overflowed: 0, lost: 0, callbacks: 0, waiting: 0,
         answeredWithinSl: 0, answerRate: 0, serviceLevel15: 0, abandonRate: 1, asaSeconds: null, ahtSeconds: null, longestWaitSeconds: 40
       },
       {
-        day: '2026-11-24', key: '12358', name: '价格举报', offered: 1, answered: 1, abandoned: 0, shortAbandoned: 0, overflowed: 0, lost: 0, waiting: 0,
+        day: '2026-11-24', key: '12358', name: '价格举报', offered: 1, answered: 1, abandoned: 0, shortAbandoned: 0, overflowed: 0, lost: 0, callbacks: 0, waiting: 0,
         answeredWithinSl: 1, answerRate: 1, serviceLevel15: 1, abandonRate: 0, asaSeconds: 5, ahtSeconds: 120, longestWaitSeconds: 5
       }
     ])
+  })
+
+  await t.test('a caller who left for a callback: not waiting, not abandoned, out of the rates', async (t) => {
+    const body = await report('from=2026-11-25&to=2026-11-25&by=line')
+    t.same(body.rows, [{
+      day: '2026-11-25', key: '12345', name: '12345 政务服务便民热线', offered: 3, answered: 2, abandoned: 0, shortAbandoned: 0, overflowed: 0, lost: 0, callbacks: 1, waiting: 0,
+      answeredWithinSl: 1, answerRate: 1, serviceLevel15: 0.5, abandonRate: 0, asaSeconds: 12, ahtSeconds: 210, longestWaitSeconds: 70
+    }], 'the request ends the original call; the callback is judged as the call it is')
+    const byQueue = await report('from=2026-11-25&to=2026-11-25&by=queue')
+    t.match(byQueue.rows, [{ key: 'general', offered: 3, callbacks: 1, waiting: 0, abandoned: 0 }], 'by queue too')
   })
 
   await t.test('a day is the Beijing day, not the UTC day', async (t) => {
@@ -269,8 +298,8 @@ t.test('daily reports from the queue log', async (t) => {
     t.same([...res.rawPayload.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 byte-order mark first')
     const lines = res.body.replace(/^\uFEFF/, '').split('\r\n')
     t.equal(lines[0], CALL_COLUMNS.join(','), 'header row')
-    t.equal(lines[2], '2026-11-23,12358,价格举报,2,1,1,0,0,0,0,0,0.5,0,0.5,33,60,33', 'a row, Chinese intact')
-    t.equal(lines[3], '2026-11-24,12345,12345 政务服务便民热线,1,0,1,0,0,0,0,0,0,0,1,,,40', 'nulls are empty cells')
+    t.equal(lines[2], '2026-11-23,12358,价格举报,2,1,1,0,0,0,0,0,0.5,0,0.5,33,60,33,0', 'a row, Chinese intact')
+    t.equal(lines[3], '2026-11-24,12345,12345 政务服务便民热线,1,0,1,0,0,0,0,0,0,0,1,,,40,0', 'nulls are empty cells')
     t.equal(lines.length, 6, 'header, four rows, final line end')
 
     const viaAccept = await get('/v1/reports/daily?from=2026-11-23&to=2026-11-24&by=agent', supervisor, { accept: 'text/csv' })

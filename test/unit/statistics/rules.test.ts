@@ -1,7 +1,7 @@
 /** KPI definitions: grace period, service-level boundary, zero division, overflow, agent time. */
 import t from 'tap'
 import {
-  agentKpis, answeredWithinServiceLevel, callKpis, callOutcome, DailyReport, DEFAULT_THRESHOLDS, emptyAgentTally, emptyCallTally,
+  agentKpis, answeredWithinServiceLevel, callKpis, callOutcome, countsInRates, DailyReport, DEFAULT_THRESHOLDS, emptyAgentTally, emptyCallTally,
   isShortAbandon, queueOutcomes, stateMsByDay, tallyCall, type CallFact, type CallReportRow, type AgentReportRow, type DayBounds
 } from '../../../src/statistics/rules.ts'
 import { csvCell, toCsv } from '../../../src/statistics/csv.ts'
@@ -54,7 +54,7 @@ t.test('service level boundary: exactly 15 s is within, 15.001 s is not', async 
 t.test('zero division gives null, not 0 % or NaN', async (t) => {
   const none = kpis([])
   t.same(none, {
-    offered: 0, answered: 0, abandoned: 0, shortAbandoned: 0, overflowed: 0, lost: 0, waiting: 0, answeredWithinSl: 0,
+    offered: 0, answered: 0, abandoned: 0, shortAbandoned: 0, overflowed: 0, lost: 0, callbacks: 0, waiting: 0, answeredWithinSl: 0,
     answerRate: null, serviceLevel15: null, abandonRate: null, asaSeconds: null, ahtSeconds: null, longestWaitSeconds: 0
   })
   const onlyShort = kpis([abandoned('a', 1), abandoned('b', 2)])
@@ -78,6 +78,33 @@ t.test('callers still waiting and calls lost with the PBX', async (t) => {
   const k = kpis([answered('a', 5, 10), lost, waiting('w')])
   t.match(k, { offered: 3, answered: 1, lost: 1, waiting: 1, abandoned: 0 })
   t.equal(k.answerRate, 0.5, 'the waiting caller has no outcome yet; the lost one counts against the center')
+})
+
+t.test('a caller who left for a callback: its own outcome, neither abandoned nor waiting, out of the rates', async (t) => {
+  const left: CallFact = { ...abandoned('cb', 90), end: 'callback-requested' }
+  t.equal(callOutcome(left), 'callback', 'the request ends the call')
+  t.equal(isShortAbandon({ ...left, endedAt: s(2) }, th), false, 'a request after 2 s is not a short abandon')
+  t.equal(answeredWithinServiceLevel(left, th), false)
+  t.equal(countsInRates(left, th), false, 'not judged by the rates')
+  t.equal(countsInRates(waiting('w'), th), false)
+  t.equal(countsInRates(abandoned('s', 1), th), false)
+  t.equal(countsInRates(abandoned('a', 30), th), true)
+  t.equal(callOutcome({ ...answered('x', 5, 10), end: 'callback-requested' }), 'answered', 'an answer comes first')
+
+  // One answered in 10 s, one abandoned after 20 s, one who asked to be called back after 90 s,
+  // and the callback itself (a call of its own, answered when the agent picks up).
+  const k = kpis([answered('a', 10, 60), abandoned('b', 20), left, answered('cb-call', 4, 120)])
+  t.match(k, { offered: 4, answered: 2, abandoned: 1, shortAbandoned: 0, callbacks: 1, waiting: 0, lost: 0 })
+  t.equal(k.answerRate, 0.6667, '2 answered / (4 offered − 1 callback request)')
+  t.equal(k.abandonRate, 0.3333, 'the request is not an abandon')
+  t.equal(k.serviceLevel15, 0.6667)
+  t.equal(k.longestWaitSeconds, 90, 'the wait until the request counts as a wait')
+  t.equal(k.asaSeconds, 7, 'ASA of the answered calls only')
+
+  const byQueue = new DailyReport('queue')
+  byQueue.addCall({ ...left, queues: ['price-reserved', 'general'] })
+  t.same((byQueue.rows() as CallReportRow[]).map((r) => [r.key, r.offered, r.overflowed, r.callbacks, r.waiting]),
+    [['general', 1, 0, 1, 0], ['price-reserved', 1, 1, 0, 0]], 'by queue: a callback in the queue it left, overflowed in the one before')
 })
 
 t.test('overflow: overflowed in the first queue, final outcome in the last', async (t) => {

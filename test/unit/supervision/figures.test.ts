@@ -45,6 +45,24 @@ t.test('wallboard rows equal the daily report rows for the same facts', async (t
   t.same(Object.fromEntries(figures.answeredByAgent), { A1: 2, A2: 1 }, 'answered per agent')
 })
 
+t.test('a caller who left for a callback is not waiting on the wallboard, and the board still equals the report', async (t) => {
+  const withCallback = [
+    fact({ enteredAt: at(5), endedAt: at(6), end: 'callback-requested' }),
+    fact({ enteredAt: at(7), answeredAt: at(7, 10), answeredBy: 'A1', endedAt: at(9), end: 'completed' })
+  ]
+  const figures = todayFigures(withCallback, [{ key: '12345', name: '主线' }], [{ key: 'general', name: '综合' }], DEFAULT_THRESHOLDS)
+  const line = figures.lines.find((l) => l.key === '12345')!
+  t.match(line, { offered: 2, answered: 1, callbacks: 1, waiting: 0, answerRate: 1, serviceLevel15: 1, oldestWaitingSince: null }, 'counted as a callback, not waiting')
+  t.same(figures.queues.find((q) => q.key === 'general')?.waitingCalls, [], 'not listed among the waiting callers')
+  const report = new DailyReport('line')
+  for (const f of withCallback) report.addCall(f)
+  const { day: _day, key: _key, ...kpis } = (report.rows() as object[])[0] as { day: string; key: string }
+  t.match(line, kpis, 'the same figures as the daily report')
+  const points = dayChart(withCallback, T0, at(30), 15 * 60_000, DEFAULT_THRESHOLDS)
+  t.same(points.map((p) => p.waiting), [0, 0], 'no longer waiting once the callback is booked')
+  t.same(points.map((p) => p.serviceLevel15), [1, null], 'judged like the report: the request is out of the rates')
+})
+
 t.test('day chart', async (t) => {
   const points = dayChart(facts, T0, at(60), 15 * 60_000, DEFAULT_THRESHOLDS)
   t.equal(points.length, 4, 'intervals up to now')
