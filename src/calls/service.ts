@@ -445,25 +445,8 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
    * call waiting in the follow-up queue like any caller, with the ticket for the screen pop.
    */
   adoptFollowUp(channel: AriChannel, p: { callId: string; callerNumber: string; lineNumber: string | null; queueId: string; ticketId: string; attemptId: string }): Promise<boolean> {
-    this.channelToCall.set(channel.id, p.callId)
-    return this.lanes.run(p.callId, async () => {
-      const now = this.deps.clock.now()
-      const call: LiveCall = {
-        callId: p.callId, phase: 'queued', callerChannelId: channel.id, callerNumber: p.callerNumber, dialledNumber: p.callerNumber,
-        lineNumber: p.lineNumber, queueId: p.queueId, priority: 0, arrivedAt: now, queuedAt: now, agentId: null, seat: null,
-        agentChannelId: null, offeredAt: null, answeredAt: null, offerAttempts: 0, bridgeId: null, recordingName: null,
-        followUp: { ticketId: p.ticketId, attemptId: p.attemptId }
-      }
-      await this.deps.live.save(call)
-      await this.deps.records.arrived(call)
-      try {
-        await this.deps.rest.setVariable(channel.id, CHANNEL_VAR_CALL_ID, p.callId)
-        await this.joinHoldBridge(p.queueId, channel.id)
-      } catch (err) {
-        if (err instanceof AriNotFound) { await this.finish(call, 'abandoned', 'caller', null); return false }
-        throw err
-      }
-      await this.deps.waiting.add({ callId: p.callId, queueId: p.queueId, priority: 0, enteredAt: now, skills: [] })
+    return this.adoptOutbound(channel, p, { followUp: { ticketId: p.ticketId, attemptId: p.attemptId } }, async (call) => {
+      await this.deps.waiting.add({ callId: p.callId, queueId: p.queueId, priority: 0, enteredAt: call.queuedAt!, skills: [] })
       this.deps.requestDispatch()
       await this.deps.records.queued(call)
       this.emit('queue-changed', p.queueId)
@@ -478,13 +461,31 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
    * to the head of the queue, wrap-up).
    */
   adoptCallback(channel: AriChannel, p: { callId: string; callbackOf: string; callerNumber: string; lineNumber: string | null; queueId: string; agent: Pick<AgentLive, 'agentId' | 'seat'>; ringTimeoutSeconds: number }): Promise<boolean> {
+    return this.adoptOutbound(channel, p, { callbackOf: p.callbackOf }, async (call) => {
+      await this.deps.records.queued(call)
+      this.logFor(call).info({ callbackOf: p.callbackOf, seat: p.agent.seat }, 'callback answered; ringing the reserved agent')
+      return this.ringSeat(call, p.agent, p.ringTimeoutSeconds)
+    })
+  }
+
+  /**
+   * Shared start of an answered outbound channel (follow-up or callback): it becomes a live call
+   * in the queue's holding bridge; `then` decides how it reaches an agent. False when the citizen
+   * hung up before the call could be set up (the call is then closed as abandoned).
+   */
+  private adoptOutbound(
+    channel: AriChannel,
+    p: { callId: string; callerNumber: string; lineNumber: string | null; queueId: string },
+    extra: Pick<LiveCall, 'followUp' | 'callbackOf'>,
+    then: (call: LiveCall) => Promise<boolean>
+  ): Promise<boolean> {
     this.channelToCall.set(channel.id, p.callId)
     return this.lanes.run(p.callId, async () => {
       const now = this.deps.clock.now()
       const call: LiveCall = {
         callId: p.callId, phase: 'queued', callerChannelId: channel.id, callerNumber: p.callerNumber, dialledNumber: p.callerNumber,
         lineNumber: p.lineNumber, queueId: p.queueId, priority: 0, arrivedAt: now, queuedAt: now, agentId: null, seat: null,
-        agentChannelId: null, offeredAt: null, answeredAt: null, offerAttempts: 0, bridgeId: null, recordingName: null, callbackOf: p.callbackOf
+        agentChannelId: null, offeredAt: null, answeredAt: null, offerAttempts: 0, bridgeId: null, recordingName: null, ...extra
       }
       await this.deps.live.save(call)
       await this.deps.records.arrived(call)
@@ -495,9 +496,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
         if (err instanceof AriNotFound) { await this.finish(call, 'abandoned', 'caller', null); return false }
         throw err
       }
-      await this.deps.records.queued(call)
-      this.logFor(call).info({ callbackOf: p.callbackOf, seat: p.agent.seat }, 'callback answered; ringing the reserved agent')
-      return this.ringSeat(call, p.agent, p.ringTimeoutSeconds)
+      return then(call)
     })
   }
 
