@@ -21,7 +21,7 @@ import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { AgentService } from '../agents/service.ts'
 import { Lanes } from '../domain/lanes.ts'
-import { AriNotFound } from '../pbx/ari/errors.ts'
+import { AriNotFound, ignoreGone } from '../pbx/ari/errors.ts'
 import type { AriEvent } from '../pbx/ari/events.ts'
 import type { AriRest } from '../pbx/ari/rest.ts'
 import type { CallAction, CallControlView } from '../realtime/contract.ts'
@@ -328,6 +328,3 @@ function view(st: ControlState): CallControlView {
   return { held: st.held, muted: st.muted, consult: st.consult ? { number: st.consult.number, name: st.consult.name, state: st.consult.state } : null }
 }
 
-async function ignoreGone(p: Promise<unknown>): Promise<void> {
-  try { await p } catch (err) { if (!(err instanceof AriNotFound)) throw err }
-}

@@ -1,10 +1,9 @@
-import { Readable } from 'node:stream'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import createError from '@fastify/error'
 import { Type } from 'typebox'
 import { AuthErrors, bearerSecurity, requireRole } from '../auth/plugin.ts'
-import { AriNotFound } from '../pbx/ari/errors.ts'
+import { sendStoredRecording } from '../http/recording.ts'
 import type { AriRest } from '../pbx/ari/rest.ts'
 import type { CallRecords, CallRow } from './store.ts'
 
@@ -91,18 +90,7 @@ export function callRoutes(deps: { records: CallRecords; rest: AriRest }): Fasti
       const row = await load(request.params.callId)
       mayRead(request, row)
       if (!row.recordingName) throw new CallErrors.noRecording(row.id)
-      let file: Response
-      try {
-        file = await deps.rest.storedRecordingFile(row.recordingName)
-      } catch (err) {
-        if (err instanceof AriNotFound) throw new CallErrors.noRecording(row.id)
-        throw err
-      }
-      reply.header('content-type', file.headers.get('content-type') ?? 'audio/wav')
-      const length = file.headers.get('content-length')
-      if (length) reply.header('content-length', length)
-      reply.header('content-disposition', `attachment; filename="${row.recordingName}.wav"`)
-      return reply.send(Readable.fromWeb(file.body as import('node:stream/web').ReadableStream))
+      return sendStoredRecording(reply, deps.rest, row.recordingName, () => new CallErrors.noRecording(row.id))
     })
   }
 }

@@ -18,7 +18,7 @@ import type { AgentLive } from '../agents/model.ts'
 import type { AgentService } from '../agents/service.ts'
 import type { Clock } from '../domain/clock.ts'
 import { Lanes } from '../domain/lanes.ts'
-import { AriNotFound } from '../pbx/ari/errors.ts'
+import { AriNotFound, ignoreGone } from '../pbx/ari/errors.ts'
 import { HANGUP_CAUSE, type AriChannel, type AriEvent } from '../pbx/ari/events.ts'
 import type { AriRest } from '../pbx/ari/rest.ts'
 import { expectedWaitSeconds, overflowPlan, routeArrival } from '../lines/rules.ts'
@@ -175,7 +175,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
         const extra = entry === undefined ? undefined : this.entryHandlers.get(entry)
         if (extra) return extra(event.channel, event.args.slice(1))
         this.deps.log.warn({ args: event.args, channel: event.channel.name }, 'unknown Stasis entry; hanging up')
-        return this.ignoreGone(this.deps.rest.hangup(event.channel.id))
+        return ignoreGone(this.deps.rest.hangup(event.channel.id))
       }
       case 'StasisEnd':
         return this.onChannelGone(event.channel.id, null)
@@ -228,7 +228,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     }
     if (!line) {
       log.error({ dialled }, 'no line configured for this number and no main line; hanging up')
-      await this.ignoreGone(this.deps.rest.hangup(channel.id, 'congestion'))
+      await ignoreGone(this.deps.rest.hangup(channel.id, 'congestion'))
       return this.finish(call, 'failed', 'system', null)
     }
     try {
@@ -329,7 +329,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     const now = this.deps.clock.now()
     await this.deps.records.log(call, 'overflowed', now, { from: fromQueueId, to: toQueueId, reason })
     try {
-      await this.ignoreGone(this.deps.rest.removeFromBridge(bridgeIds.queueHold(fromQueueId), [call.callerChannelId]))
+      await ignoreGone(this.deps.rest.removeFromBridge(bridgeIds.queueHold(fromQueueId), [call.callerChannelId]))
       await this.joinHoldBridge(toQueueId, call.callerChannelId)
     } catch (err) {
       if (!(err instanceof AriNotFound)) throw err
@@ -356,7 +356,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       const serving = await this.deps.staffing.signedInServing(call.queueId)
       const minutes = Math.min(20, Math.max(1, Math.ceil(expectedWaitSeconds(position, serving, await this.deps.staffing.averageHandleSeconds(call.queueId)) / 60)))
       const media = ['position-prefix', `num-${ahead}`, 'position-suffix', 'wait-prefix', `num-${minutes}`, 'minutes'].map((p) => `sound:hotline/${p}`).join(',')
-      await this.ignoreGone(this.deps.rest.play(call.callerChannelId, media, `announce-${callId}-${this.deps.clock.now()}`))
+      await ignoreGone(this.deps.rest.play(call.callerChannelId, media, `announce-${callId}-${this.deps.clock.now()}`))
     }
     await this.armWaitingTimers(call)
   }
@@ -432,7 +432,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
         await this.deps.waiting.add(entry)
         return false
       }
-      await this.ignoreGone(this.deps.rest.removeFromBridge(bridgeIds.queueHold(call.queueId), [call.callerChannelId]))
+      await ignoreGone(this.deps.rest.removeFromBridge(bridgeIds.queueHold(call.queueId), [call.callerChannelId]))
       this.logFor(call).info({ waitMs: this.deps.clock.now() - (call.queuedAt ?? call.arrivedAt) }, 'caller left the queue for a callback')
       await this.finish(call, 'callback', 'caller', null)
       this.emit('queue-changed', call.queueId)
@@ -506,7 +506,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       void this.lanes.run(callId, async () => {
         const now = await this.deps.live.get(callId)
         if (now?.phase === 'offered' && now.agentChannelId === agentChannelId) {
-          await this.ignoreGone(this.deps.rest.hangup(agentChannelId, 'no_answer'))
+          await ignoreGone(this.deps.rest.hangup(agentChannelId, 'no_answer'))
           await this.offerFailed(now, 'ring-no-answer', { reason: 'guard-timeout' })
         }
       })
@@ -518,7 +518,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     if (!call || call.phase !== 'offered' || call.agentChannelId !== agentChannel.id) {
       // The caller left (or the offer moved on) while the seat was ringing.
       this.deps.log.info({ callId, channelId: agentChannel.id }, 'agent answered a call that is no longer offered; hanging up the seat')
-      await this.ignoreGone(this.deps.rest.hangup(agentChannel.id))
+      await ignoreGone(this.deps.rest.hangup(agentChannel.id))
       return
     }
     const log = this.logFor(call)
@@ -526,7 +526,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     const recordingName = recordingNameFor(callId)
     try {
       await this.deps.rest.createBridge(bridgeId, 'mixing', bridgeId)
-      await this.ignoreGone(this.deps.rest.removeFromBridge(bridgeIds.queueHold(call.queueId!), [call.callerChannelId]))
+      await ignoreGone(this.deps.rest.removeFromBridge(bridgeIds.queueHold(call.queueId!), [call.callerChannelId]))
       await this.deps.rest.addToBridge(bridgeId, [call.callerChannelId, agentChannel.id])
     } catch (err) {
       if (!(err instanceof AriNotFound)) throw err
@@ -568,7 +568,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
         return this.finish(call, 'abandoned', 'caller', 'abandoned')
       case 'offered': {
         const agentChannelId = call.agentChannelId
-        if (agentChannelId) await this.ignoreGone(this.deps.rest.hangup(agentChannelId))
+        if (agentChannelId) await ignoreGone(this.deps.rest.hangup(agentChannelId))
         const released = await this.deps.agents.tryApply(call.agentId!, { type: 'offer-withdrawn', callId: call.callId }, 'system')
         if (!released.ok) log.warn({ rejection: released.rejection }, 'agent was not in the offered state')
         this.deps.metrics.callsAbandoned.inc({ queue: call.queueId ?? '' })
@@ -657,7 +657,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       if (!call.agentLegLostAt) {
         const stale = call.agentChannelId
         if (!(await this.keepForRejoin(call, null, 'replaced-by-rejoin'))) return { ok: false, reason: 'not-rejoinable' }
-        if (stale) await this.ignoreGone(this.deps.rest.hangup(stale))
+        if (stale) await ignoreGone(this.deps.rest.hangup(stale))
       }
       const rejoinBy = call.agentLegLostAt! + rejoin.graceMs
       if (call.rejoinChannelId) return { ok: true, callId, channelId: call.rejoinChannelId, rejoinBy }
@@ -689,7 +689,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     const call = await this.deps.live.get(callId)
     if (!call || call.phase !== 'talking' || call.rejoinChannelId !== channel.id || !call.bridgeId) {
       this.deps.log.info({ callId, channelId: channel.id }, 'a rejoin leg answered for a call that no longer waits for it; hanging up the seat')
-      await this.ignoreGone(this.deps.rest.hangup(channel.id))
+      await ignoreGone(this.deps.rest.hangup(channel.id))
       return
     }
     const log = this.logFor(call)
@@ -700,7 +700,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       log.info('the rejoin leg or the bridge vanished while joining')
       return
     }
-    await this.ignoreGone(this.deps.rest.stopBridgeMoh(call.bridgeId)).catch((err) => log.warn({ err: (err as Error).message }, 'music did not stop'))
+    await ignoreGone(this.deps.rest.stopBridgeMoh(call.bridgeId)).catch((err) => log.warn({ err: (err as Error).message }, 'music did not stop'))
     this.scope(callId).replace('rejoin-grace', null, () => {})
     const awayMs = this.deps.clock.now() - (call.agentLegLostAt ?? this.deps.clock.now())
     call.agentChannelId = channel.id
@@ -735,7 +735,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       }
       call.agentHangingUp = true
       await this.deps.live.save(call)
-      await this.ignoreGone(this.deps.rest.hangup(call.agentChannelId))
+      await ignoreGone(this.deps.rest.hangup(call.agentChannelId))
       return true
     })
   }
@@ -766,15 +766,15 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
   private async endConversation(call: LiveCall, endedBy: EndedBy): Promise<void> {
     const log = this.logFor(call)
     const other = endedBy === 'caller' ? call.agentChannelId : call.callerChannelId
-    if (other) await this.ignoreGone(this.deps.rest.hangup(other))
+    if (other) await ignoreGone(this.deps.rest.hangup(other))
     if (call.rejoinChannelId) {
       // A seat still ringing to rejoin a call that ends now.
-      await this.ignoreGone(this.deps.rest.hangup(call.rejoinChannelId))
+      await ignoreGone(this.deps.rest.hangup(call.rejoinChannelId))
       this.channelToCall.delete(call.rejoinChannelId)
       await this.deps.live.forgetChannel(call.rejoinChannelId)
     }
-    if (call.recordingName) await this.ignoreGone(this.deps.rest.stopRecording(call.recordingName))
-    if (call.bridgeId) await this.ignoreGone(this.deps.rest.destroyBridge(call.bridgeId))
+    if (call.recordingName) await ignoreGone(this.deps.rest.stopRecording(call.recordingName))
+    if (call.bridgeId) await ignoreGone(this.deps.rest.destroyBridge(call.bridgeId))
     const queue = call.queueId ? await this.deps.directory.queue(call.queueId) : undefined
     const wrapUpSeconds = queue?.wrapUpSeconds ?? 0
     if (!call.handedOffTo) { // after a transfer the agent went to wrap-up at the hand-off
@@ -822,9 +822,6 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     if (call.agentChannelId) this.channelToCall.delete(call.agentChannelId)
   }
 
-  private async ignoreGone(p: Promise<unknown>): Promise<void> {
-    try { await p } catch (err) { if (!(err instanceof AriNotFound)) throw err }
-  }
 
   /**
    * After a (re)connect: Asterisk is the truth for channels, Redis for our calls. Calls whose
@@ -847,7 +844,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
           lost += 1
           log.warn({ phase: call.phase }, 'caller channel no longer exists on the PBX; call lost')
           if (call.phase === 'queued' && call.queueId) await this.deps.waiting.remove(call.queueId, call.callId)
-          if (call.agentChannelId && present.has(call.agentChannelId)) await this.ignoreGone(this.deps.rest.hangup(call.agentChannelId))
+          if (call.agentChannelId && present.has(call.agentChannelId)) await ignoreGone(this.deps.rest.hangup(call.agentChannelId))
           if (call.agentId && (call.phase === 'talking' || call.phase === 'offered')) {
             const event = call.phase === 'talking'
               ? { type: 'call-ended' as const, callId: call.callId, wrapUpSeconds: 0 }

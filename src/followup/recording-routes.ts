@@ -4,13 +4,11 @@
  * stays on the PBX and is streamed through ARI, so the server keeps no copy to lose or leak.
  * Supervisors and admins only: the ticket links the recording, the download is theirs.
  */
-import { Readable } from 'node:stream'
-import type { ReadableStream } from 'node:stream/web'
 import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { bearerSecurity, requireRole } from '../auth/plugin.ts'
-import { AriNotFound } from '../pbx/ari/errors.ts'
+import { sendStoredRecording } from '../http/recording.ts'
 import type { AriRest } from '../pbx/ari/rest.ts'
 import { FollowUpErrors } from './routes.ts'
 import type { FollowUpStore } from './store.ts'
@@ -34,19 +32,9 @@ export function followUpRecordingRoutes(deps: { store: FollowUpStore; rest: AriR
       // Callbacks and unanswered attempts are not recorded here (a connected callback's
       // conversation is a call: GET /v1/calls/{id}/recording).
       if (!attempt.recordingName) throw new FollowUpErrors.notFound(`dial attempt '${attemptId}' has no recording`)
-      let file: Response
-      try {
-        file = await deps.rest.storedRecordingFile(attempt.recordingName)
-      } catch (err) {
-        // Linked but not on the PBX (the call never got far enough, or the file was removed).
-        if (err instanceof AriNotFound) throw new FollowUpErrors.notFound(`the recording of dial attempt '${attemptId}' is not stored`)
-        throw err
-      }
-      reply.header('content-type', file.headers.get('content-type') ?? 'audio/wav')
-      const length = file.headers.get('content-length')
-      if (length) reply.header('content-length', length)
-      reply.header('content-disposition', `attachment; filename="${attempt.recordingName}.wav"`)
-      return reply.send(Readable.fromWeb(file.body as ReadableStream))
+      // Linked but not on the PBX (the call never got far enough, or the file was removed).
+      return sendStoredRecording(reply, deps.rest, attempt.recordingName,
+        () => new FollowUpErrors.notFound(`the recording of dial attempt '${attemptId}' is not stored`))
     })
   }
 }

@@ -20,3 +20,11 @@ export class AriAuthError extends AriError {
 export class AriUnreachable extends AriError {
   override name = 'AriUnreachable'
 }
+
+/**
+ * Runs an ARI command whose target may already be gone (the caller hung up between our decision
+ * and the command): gone is fine, anything else is thrown.
+ */
+export async function ignoreGone(command: Promise<unknown>): Promise<void> {
+  try { await command } catch (err) { if (!(err instanceof AriNotFound)) throw err }
+}
