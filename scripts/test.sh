@@ -6,8 +6,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 t0=$(date +%s)
-[ -d node_modules/.bin ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund || exit 1
-bash scripts/setup.sh || { echo "setup failed"; exit 1; }
+# Installing needs the network, so it happens before the re-run inside the namespace, once.
+if [ -z "${HOTLINE_IN_NETNS:-}" ]; then
+  [ -d node_modules/.bin ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund || exit 1
+  bash scripts/setup.sh || { echo "setup failed"; exit 1; }
+fi
 # The suite runs in a private network namespace (scripts/pbx-netns.sh): its own loopback, so the
 # tests' SIP, RTP and WebRTC never meet another process's ports or leave the machine, and WebRTC's
 # ICE works as testbed.md describes. Installing (apt, npm) happened above, with the network. Its
