@@ -147,17 +147,8 @@ export function tallyCall(tally: CallTally, fact: CallFact, outcome: QueueOutcom
   if (talk !== null) { tally.talkMs += talk; tally.talkCalls += 1 }
 }
 
-export interface CallKpis {
-  offered: number
-  answered: number
-  abandoned: number
-  shortAbandoned: number
-  overflowed: number
-  lost: number
-  /** Left the queue for a callback: neither answered nor abandoned, out of the rates. */
-  callbacks: number
-  waiting: number
-  answeredWithinSl: number
+/** The tally's counts as they are, and the figures made from them. */
+export interface CallKpis extends Pick<CallTally, 'offered' | 'answered' | 'abandoned' | 'shortAbandoned' | 'overflowed' | 'lost' | 'callbacks' | 'waiting' | 'answeredWithinSl'> {
   /** Fractions 0…1, rounded to 4 places; null when no call had an outcome (not 0 %: nothing to judge). */
   answerRate: number | null
   serviceLevel15: number | null

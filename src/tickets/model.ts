@@ -122,16 +122,7 @@ export type TransitionResult =
   | { ok: false; rejection: TicketRejection }
 
 /** What accepting a ticket needs; the service resolves the category and the number first. */
-export interface TicketDraft {
-  callerNumber: string
-  callerName: string | null
-  channel: TicketChannel
-  lineNumber: string | null
-  categoryCode: string
-  content: string
-  address: string | null
-  urgency: Urgency
-}
+export type TicketDraft = Pick<Ticket, 'callerNumber' | 'callerName' | 'channel' | 'lineNumber' | 'categoryCode' | 'content' | 'address' | 'urgency'>
 
 /** A ticket as the screen pop and repeat detection see it. */
 export interface TicketSummary {
