@@ -12,15 +12,13 @@
  * WebRTC's ICE only works on loopback there (testbed.md section 7).
  */
 import t from 'tap'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { networkInterfaces, tmpdir } from 'node:os'
 import path from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
+import { inNetns, openChromium } from '../../helpers/browser.ts'
 import { ADMIN_PASSWORD, createAgent, startHotline, tokenFor, waitFor } from '../../helpers/hotline.ts'
 import { ARTIFACTS } from '../../helpers/services.ts'
 import { callFromCarrier } from '../../helpers/sipp.ts'
 
-const CHROMIUM = process.env.HOTLINE_CHROMIUM ?? '/usr/bin/chromium'
 const SEAT = '8001'
 
 interface MediaStats { ice: string; connection: string; rxPackets?: number; txPackets?: number; rxEnergy?: number; dtls?: string; srtpCipher?: string; remoteLost?: number }
@@ -31,7 +29,6 @@ async function until<T>(page: Page, what: string, fn: () => T | Promise<T>, ms =
 
 // Outside the namespace (HOTLINE_NO_NETNS) ICE cannot connect on loopback: fail loudly, saying
 // why, rather than skip (a skipped end-to-end test would read as passed in the closing count).
-const inNetns = 'vmnet0' in networkInterfaces()
 
 t.test('the agent panel pops the call with the earlier ticket, carries audio both ways and saves the ticket on the call', async (t) => {
   if (!inNetns) throw new Error('WebRTC on loopback needs the network namespace of scripts/pbx-netns.sh: run it through npm test (or scripts/pbx-netns.sh)')
@@ -51,14 +48,7 @@ t.test('the agent panel pops the call with the earlier ticket, carries audio bot
   t.equal(seeded.statusCode, 201, `earlier ticket seeded (${seeded.body.slice(0, 200)})`)
   const earlier = seeded.json() as { id: string; number: string }
 
-  const profile = mkdtempSync(path.join(tmpdir(), 'hotline-chromium-'))
-  const ctx: BrowserContext = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, timeout: 30000, viewport: { width: 1360, height: 860 }, locale: 'zh-CN',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection']
-  })
-  t.teardown(async () => { await ctx.close().catch(() => {}); rmSync(profile, { recursive: true, force: true }) })
-  const page = ctx.pages()[0] ?? (await ctx.newPage())
+  const page = await openChromium(t, { viewport: { width: 1360, height: 860 }, locale: 'zh-CN', media: true })
   const pageErrors: string[] = []
   page.on('pageerror', (err) => pageErrors.push(err.message))
   page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()) })

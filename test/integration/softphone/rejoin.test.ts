@@ -9,30 +9,19 @@
  * Needs the private network namespace of scripts/pbx-netns.sh (WebRTC's ICE on loopback).
  */
 import t from 'tap'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { networkInterfaces, tmpdir } from 'node:os'
-import path from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
+import { inNetns, openChromium } from '../../helpers/browser.ts'
 import type { Test } from 'tap'
 import { ADMIN_PASSWORD, createAgent, startHotline, tokenFor, waitFor } from '../../helpers/hotline.ts'
 import { callFromCarrier, type SippProcess } from '../../helpers/sipp.ts'
 
-const CHROMIUM = process.env.HOTLINE_CHROMIUM ?? '/usr/bin/chromium'
 const SEAT = '8001'
-const inNetns = 'vmnet0' in networkInterfaces()
 
 interface MediaStats { ice: string; connection: string; rxPackets?: number; txPackets?: number; rxEnergy?: number; dtls?: string }
 type PanelWindow = { __panel: { phase: string; mediaStats(): Promise<MediaStats | null> } }
 
 async function openBrowser(t: Test): Promise<Page> {
-  const profile = mkdtempSync(path.join(tmpdir(), 'hotline-chromium-'))
-  const ctx: BrowserContext = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, timeout: 30000, viewport: { width: 1360, height: 860 }, locale: 'zh-CN',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection']
-  })
-  t.teardown(async () => { await ctx.close().catch(() => {}); rmSync(profile, { recursive: true, force: true }) })
-  return ctx.pages()[0] ?? (await ctx.newPage())
+  return openChromium(t, { viewport: { width: 1360, height: 860 }, locale: 'zh-CN', media: true })
 }
 
 const stats = (page: Page) => page.evaluate(() => (window as unknown as PanelWindow).__panel.mediaStats())

@@ -4,17 +4,14 @@
  * 12345 show up live (state, masked caller, figures) without reloading. A screenshot of the
  * board mid-call is kept in test-artifacts/wallboard.png.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
-import { chromium, type BrowserContext } from 'playwright-core'
+import { openChromium } from '../../helpers/browser.ts'
 import { seatPassword } from '../../../src/auth/seat-credentials.ts'
 import { agentCommand, ADMIN_PASSWORD, createAgent, startHotline, tokenFor } from '../../helpers/hotline.ts'
 import { ARTIFACTS } from '../../helpers/services.ts'
 import { callFromCarrier, registerSeats, startAgentPhone } from '../../helpers/sipp.ts'
-
-const CHROMIUM = process.env.HOTLINE_CHROMIUM ?? '/usr/bin/chromium'
 
 t.test('the wallboard page shows live changes', async (t) => {
   const hotline = await startHotline(t, { HOTLINE_GREETING: 'none' })
@@ -25,13 +22,7 @@ t.test('the wallboard page shows live changes', async (t) => {
   await registerSeats([{ seat: '1001', password: seatPassword(hotline.config.HOTLINE_SEAT_SECRET, '1001') }], 5071)
   startAgentPhone(t, 'uas-agent-answers.xml', 5071, { RING_MS: 300, TALK_MS: 6000 }, 2, 90)
 
-  const profile = mkdtempSync(path.join(tmpdir(), 'hotline-wallboard-'))
-  const ctx: BrowserContext = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, timeout: 30000, viewport: { width: 1440, height: 1000 },
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-  })
-  t.teardown(async () => { await ctx.close(); rmSync(profile, { recursive: true, force: true }) })
-  const page = ctx.pages()[0] ?? await ctx.newPage()
+  const page = await openChromium(t, { viewport: { width: 1440, height: 1000 } })
   const pageErrors: string[] = []
   page.on('pageerror', (err) => pageErrors.push(err.message))
 
