@@ -12,6 +12,7 @@ import { agentRoutes } from './agents/routes.ts'
 import { AgentService } from './agents/service.ts'
 import { AgentLiveStore, AgentRecords } from './agents/store.ts'
 import { registerAuth } from './auth/plugin.ts'
+import { attachAudit, type Audit } from './audit/index.ts'
 import { authRoutes } from './auth/routes.ts'
 import { UserStore } from './auth/store.ts'
 import { callRoutes } from './calls/routes.ts'
@@ -60,6 +61,8 @@ export interface Hotline {
   calls: CallFlow
   acd: Acd
   users: UserStore
+  /** The security audit log (安全审计): `audit.log.record({ actor, action, target, outcome, ip, details })`. */
+  audit: Audit
   /** Tickets (工单): accept, dispatch, handle, close; the screen pop and the call side use it too. */
   tickets: TicketService
   /** The outbound dialer: follow-up visits (回访) and callbacks. */
@@ -140,6 +143,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await registerAuth(app, config.HOTLINE_JWT_SECRET)
   registerErrorHandling(app)
+  const audit = await attachAudit({ app, sql, log: log.child({ component: 'audit' }), retentionDays: config.HOTLINE_AUDIT_RETENTION_DAYS, now: () => clock.now() })
   await app.register(healthRoutes({
     metrics,
     probes: {
@@ -148,7 +152,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       redis: async () => { await redis.ping() }
     }
   }))
-  await app.register(authRoutes({ users, tokenTtlSeconds: config.HOTLINE_TOKEN_TTL_S }))
+  await app.register(authRoutes({ users, tokenTtlSeconds: config.HOTLINE_TOKEN_TTL_S, audit: audit.log }))
   await app.register(agentRoutes({ commands, agents }))
   await app.register(callRoutes({ records: callRecords, rest: ari.rest }))
   await app.register(queueRoutes({ directory, waiting, now: () => clock.now() }))
@@ -218,7 +222,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   let closed = false
   let reasonsTimer: NodeJS.Timeout | undefined
   return {
-    app, io: realtime.io, config, sql, redis, ari, agents, calls, acd, users, tickets, followUps, callbacks,
+    app, io: realtime.io, config, sql, redis, ari, agents, calls, acd, users, audit, tickets, followUps, callbacks,
     async start(opts = {}) {
       if (config.HOTLINE_ADMIN_PASSWORD && (await users.bootstrapAdmin(config.HOTLINE_ADMIN_PASSWORD))) {
         log.info('created the first administrator (user id "admin")')
@@ -229,6 +233,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       reasonsTimer = setInterval(() => { loadNotReadyReasons().catch((err) => log.warn({ err }, 'reloading not-ready reasons failed')) }, 60_000)
       reasonsTimer.unref()
       await agents.rearmTimers()
+      audit.start()
       await supervision.start()
       if (opts.waitForPbx === false) ari.startInBackground()
       else await ari.start()
@@ -237,6 +242,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       if (closed) return
       closed = true
       clearInterval(reasonsTimer)
+      audit.stop()
       await supervision.close()
       await followUps.close()
       await callbacks.stop()

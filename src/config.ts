@@ -52,6 +52,8 @@ export const ConfigSchema = Type.Object({
   HOTLINE_WALLBOARD_PUSH_MS: Type.Integer({ default: 250, minimum: 50, maximum: 2000 }),
   HOTLINE_TIMEZONE: Type.String({ default: 'Asia/Shanghai' }),
   HOTLINE_TOKEN_TTL_S: Type.Integer({ default: 43200, minimum: 60 }),
+  /** Days the security audit log is kept (purged daily beyond). Never below 180: MLPS level 3 asks for six months. */
+  HOTLINE_AUDIT_RETENTION_DAYS: Type.Integer({ default: 365, minimum: 180, maximum: 36500 }),
   /**
    * Numbers an agent may transfer to, JSON: [{"number":"110","name":"公安","kind":"emergency"}, …]
    * (kind emergency or unit). Default: the emergency lines 110, 119, 120, 122.

@@ -7,8 +7,9 @@ import fastifyJwt from '@fastify/jwt'
 import createError from '@fastify/error'
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 
-export type Role = 'agent' | 'supervisor' | 'admin' | 'unit'
-export const ROLES: readonly Role[] = ['agent', 'supervisor', 'admin', 'unit']
+/** auditor (审计管理员): reads the security audit log and nothing else, kept apart from the administrator it audits. */
+export type Role = 'agent' | 'supervisor' | 'admin' | 'unit' | 'auditor'
+export const ROLES: readonly Role[] = ['agent', 'supervisor', 'admin', 'unit', 'auditor']
 
 /** unitId: set for role 'unit' only, the unit the user acts for. */
 export interface TokenClaims { sub: string; role: Role; name: string; unitId?: string }
@@ -34,6 +35,9 @@ export function requireRole(...roles: Role[]): preHandlerAsyncHookHandler {
     } catch {
       throw new AuthErrors.unauthorized('a valid bearer token is required')
     }
+    // Every later log line of this request (the access log included) names the user.
+    request.log = request.log.child({ userId: request.user.sub })
+    _reply.log = request.log
     if (!roles.includes(request.user.role)) {
       throw new AuthErrors.forbidden(`role '${request.user.role}' may not do this (needs ${roles.join(' or ')})`)
     }

@@ -4,9 +4,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { AuthErrors, bearerSecurity, requireRole, type TokenClaims } from './plugin.ts'
 import type { UserStore } from './store.ts'
 import createError from '@fastify/error'
+import { auditContext, type AuditLog } from '../audit/index.ts'
 
 const UserId = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'login / work number (工号)' })
-const RoleSchema = Type.Union([Type.Literal('agent'), Type.Literal('supervisor'), Type.Literal('admin'), Type.Literal('unit')])
+const RoleSchema = Type.Union([Type.Literal('agent'), Type.Literal('supervisor'), Type.Literal('admin'), Type.Literal('unit'), Type.Literal('auditor')])
 const Skills = Type.Record(Type.String({ pattern: '^[a-z0-9_-]{1,32}$' }), Type.Integer({ minimum: 1, maximum: 10 }), { description: 'skill → level 1..10' })
 const QueueId = Type.String({ pattern: '^[a-z0-9_-]{1,64}$' })
 const Error = Type.Object({ code: Type.String(), message: Type.String() })
@@ -17,7 +18,7 @@ const UserErrors = {
   badUnit: createError<[string]>('HOTLINE_USERS_BAD_UNIT', '%s', 400)
 }
 
-export function authRoutes(deps: { users: UserStore; tokenTtlSeconds: number }): FastifyPluginAsync {
+export function authRoutes(deps: { users: UserStore; tokenTtlSeconds: number; audit: AuditLog }): FastifyPluginAsync {
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
 
@@ -29,7 +30,12 @@ export function authRoutes(deps: { users: UserStore; tokenTtlSeconds: number }):
       }
     }, async (request) => {
       const user = await deps.users.authenticate(request.body.username, request.body.password)
-      if (!user) throw new AuthErrors.unauthorized('wrong user id or password')
+      const { ip } = auditContext(request)
+      if (!user) {
+        await deps.audit.record({ actor: request.body.username, action: 'auth.login', target: request.body.username, outcome: 'failure', ip, details: { reason: 'wrong user id or password' } })
+        throw new AuthErrors.unauthorized('wrong user id or password')
+      }
+      await deps.audit.record({ actor: user.id, actorRole: user.role, action: 'auth.login', target: user.id, outcome: 'success', ip })
       const claims: TokenClaims = { sub: user.id, role: user.role, name: user.displayName, ...(user.unitId ? { unitId: user.unitId } : {}) }
       const token = app.jwt.sign(claims, { expiresIn: deps.tokenTtlSeconds })
       return { token, expiresIn: deps.tokenTtlSeconds, user: { id: user.id, displayName: user.displayName, role: user.role } }
@@ -51,7 +57,9 @@ export function authRoutes(deps: { users: UserStore; tokenTtlSeconds: number }):
       if (role === 'unit' && !unitId) throw new UserErrors.badUnit("body.unitId: is required for role 'unit'")
       if (role !== 'unit' && unitId) throw new UserErrors.badUnit(`body.unitId: only role 'unit' belongs to a unit, not '${role}'`)
       if (unitId && !(await deps.users.unitExists(unitId))) throw new UserErrors.badUnit(`body.unitId: no active unit '${unitId}'`)
-      if (!(await deps.users.create(request.body))) throw new UserErrors.exists(request.body.id)
+      const created = await deps.users.create(request.body)
+      await deps.audit.record({ ...auditContext(request), action: 'user.create', target: request.body.id, outcome: created ? 'success' : 'failure', details: { role, ...(unitId ? { unitId } : {}), ...(created ? {} : { reason: 'exists' }) } })
+      if (!created) throw new UserErrors.exists(request.body.id)
       return reply.code(201).send({ id: request.body.id })
     })
 

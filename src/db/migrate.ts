@@ -33,8 +33,10 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<MigrationFil
     const text = await readFile(path.join(dir, file), 'utf8')
     out.push({ version: Number(m[1]), name: m[2]!, file, text, checksum: createHash('sha256').update(text).digest('hex') })
   }
+  // Numbers only go up; a gap is allowed, so work numbered apart in parallel lands in any order.
   out.forEach((mig, i) => {
-    if (mig.version !== i + 1) throw new MigrationError(`migrations must be numbered 1, 2, 3… without gaps; ${mig.file} is number ${mig.version} at position ${i + 1}`)
+    const before = out[i - 1]
+    if (before && mig.version <= before.version) throw new MigrationError(`migrations must have increasing numbers; ${mig.file} repeats or precedes ${before.file}`)
   })
   return out
 }
