@@ -18,7 +18,9 @@
 #   4. Renders dialplans/prompts/zh.tsv to 8 kHz mono 16-bit WAV in usr/share/asterisk/sounds/hotline/
 #      (played as sound:hotline/<name>), only when the list, the custom recordings or the recipe changed.
 #      dialplans/prompts/custom/<name>.wav (a center's own recordings) override the generated ones.
-#   5. Prints the installed Asterisk version.
+#   5. Node.js 24 when the machine's node is older: the official build from the npm registry into
+#      .hotline/tools (HOTLINE_TOOLS_DIR), see scripts/node-runtime.sh; start.sh and test.sh use it.
+#   6. Prints the installed Asterisk version.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -51,6 +53,7 @@ command -v mmdebstrap   >/dev/null || missing+=(mmdebstrap)
 command -v espeak-ng    >/dev/null || missing+=(espeak-ng)
 command -v sox          >/dev/null || missing+=(sox)
 command -v curl         >/dev/null || missing+=(curl)
+command -v openssl      >/dev/null || missing+=(openssl)     # checks the Node 24 tarball (step 5)
 { command -v ss >/dev/null && command -v ip >/dev/null; } || missing+=(iproute2)
 command -v runuser      >/dev/null || missing+=(util-linux)
 # The agent panel's end-to-end test drives Debian's chromium (playwright-core downloads no browser);
@@ -172,7 +175,18 @@ else
   done_step "$n generated with voice '$voice', $c custom override(s)"
 fi
 
-# ---------------------------------------------------------------- 5. report
+# ---------------------------------------------------------------- 5. Node.js 24
+# shellcheck source=node-runtime.sh
+. "$REPO/scripts/node-runtime.sh"
+step "Node.js $HOTLINE_NODE_MAJOR"
+if hotline_machine_node_is_current; then
+  done_step "the machine's node $(node -v) is current"
+else
+  hotline_node_install || die "could not provide Node.js $HOTLINE_NODE_VERSION"
+  done_step "machine has $(node -v 2>/dev/null || echo 'no node'); using $("$(hotline_node_home)/bin/node" -v) from $(hotline_node_home)"
+fi
+
+# ---------------------------------------------------------------- 6. report
 say "Asterisk $(chroot "$ROOT" dpkg-query -W -f='${Version}' asterisk) in $ROOT"
 say "sipp: $(sipp -v 2>/dev/null | grep -o 'SIPp v[^ ]*' | head -1); PostgreSQL: $(ls -d /usr/lib/postgresql/*/bin/initdb | sed 's#.*/postgresql/\([^/]*\)/.*#\1#' | sort -V | tail -1); redis: $(redis-server --version | grep -o 'v=[^ ]*')"
 say "total $(( $(now_ms) - T_ALL )) ms"

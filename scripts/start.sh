@@ -4,8 +4,9 @@
 # run the server in the foreground on 127.0.0.1 (HOST/PORT to change).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d node_modules/.bin ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
 bash scripts/setup.sh
+. scripts/node-runtime.sh && hotline_use_node    # Node 24 from setup.sh where the machine's is older
+[ -d node_modules/.bin ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
 bash scripts/services.sh start
 set -a
 # shellcheck disable=SC1091

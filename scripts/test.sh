@@ -7,9 +7,15 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 t0=$(date +%s)
 # Installing needs the network, so it happens before the re-run inside the namespace, once.
+# setup.sh first: where the machine's node is older than 24 it provides Node 24, and everything
+# after it (npm ci, tsc, eslint, tap, the server) runs on that node.
+[ -n "${HOTLINE_IN_NETNS:-}" ] || bash scripts/setup.sh || { echo "setup failed"; exit 1; }
+# shellcheck source=node-runtime.sh
+. scripts/node-runtime.sh
+hotline_use_node || { echo "0 passed, 1 failed: set-up (Node $HOTLINE_NODE_MAJOR)"; exit 1; }
+[ -n "${HOTLINE_IN_NETNS:-}" ] || echo "node $(node -v) ($(command -v node))"
 if [ -z "${HOTLINE_IN_NETNS:-}" ]; then
   [ -d node_modules/.bin ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund || exit 1
-  bash scripts/setup.sh || { echo "setup failed"; exit 1; }
 fi
 # The suite runs in a private network namespace (scripts/pbx-netns.sh): its own loopback, so the
 # tests' SIP, RTP and WebRTC never meet another process's ports or leave the machine, and WebRTC's
