@@ -25,7 +25,6 @@ import { registerErrorHandling } from './http/errors.ts'
 import { healthRoutes } from './http/health.ts'
 import { createMetrics } from './http/metrics.ts'
 import { AriConnection } from './pbx/ari/connection.ts'
-import { AriNotFound } from './pbx/ari/errors.ts'
 import { Acd } from './queueing/service.ts'
 import { queueRoutes } from './queueing/routes.ts'
 import { QueueDirectory, QueueWaitingStore } from './queueing/store.ts'
@@ -45,6 +44,10 @@ import { seatMatcher } from './calls/model.ts'
 import { callControlRoutes } from './calls/control-routes.ts'
 import { ScreenPop } from './realtime/screen-pop.ts'
 import { softphoneRoutes } from './softphone/routes.ts'
+import { seatRoutes } from './seats/routes.ts'
+import { SeatService } from './seats/service.ts'
+import { SeatAssignments, SeatSecrets } from './seats/store.ts'
+import { ariSeatAuth } from './seats/pbx.ts'
 import { attachFollowUps, type FollowUps } from './followup/index.ts'
 import { CallbackService } from './callbacks/service.ts'
 import { CallbackStore } from './callbacks/store.ts'
@@ -122,17 +125,6 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
     }
   })
   const users = new UserStore(sql)
-  const commands = new AgentCommands({
-    agents, live: agentLive, records: agentRecords,
-    seats: {
-      async exists(seat) {
-        try { await ari.rest.endpoint(config.HOTLINE_SEAT_TECH, seat); return true } catch (err) {
-          if (err instanceof AriNotFound) return false
-          throw err
-        }
-      }
-    }
-  })
 
   await app.register(swagger, {
     openapi: {
@@ -144,6 +136,11 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   await registerAuth(app, config.HOTLINE_JWT_SECRET)
   registerErrorHandling(app)
   const audit = await attachAudit({ app, sql, log: log.child({ component: 'audit' }), retentionDays: config.HOTLINE_AUDIT_RETENTION_DAYS, now: () => clock.now() })
+  const seats = new SeatService({
+    assignments: new SeatAssignments(sql), secrets: new SeatSecrets(redis), pbx: ariSeatAuth(ari.rest), audit: audit.log,
+    log: log.child({ component: 'seats' }), deskSeats: config.HOTLINE_SEATS, webSeats: config.HOTLINE_WEB_SEATS
+  })
+  const commands = new AgentCommands({ agents, live: agentLive, records: agentRecords, seats })
   await app.register(healthRoutes({
     metrics,
     probes: {
@@ -171,8 +168,9 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   calls.on('ended', (call) => { control.onCallEnded(call).catch((err) => log.warn({ err, callId: call.callId }, 'call control clean-up failed')) })
   const pop = new ScreenPop({ directory, tickets, log: log.child({ component: 'screen-pop' }), now: () => clock.now() })
   const sipWsUrl = config.HOTLINE_SIP_WS_URL ?? config.HOTLINE_ARI_URL.replace(/^http/, 'ws').replace(/\/+$/, '') + '/ws'
-  await app.register(callControlRoutes({ control, pop, agents, seatSecret: config.HOTLINE_SEAT_SECRET, sipWsUrl, sipDomain: new URL(sipWsUrl).hostname }))
+  await app.register(callControlRoutes({ control, pop, agents, seats, sipWsUrl, sipDomain: new URL(sipWsUrl).hostname }))
   await app.register(softphoneRoutes())
+  await app.register(seatRoutes({ seats }))
   const realtime = attachRealtime({ app, redis, agents, commands, calls, waiting, directory, now: () => clock.now(), control, pop, log: log.child({ component: 'realtime' }) })
   const supervision = await attachSupervision({
     app, io: realtime.io, sql, ari, calls, liveCalls, agents, agentRecords, commands, waiting, directory, clock, log,
@@ -208,6 +206,9 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
     control.handle(event).catch((err) => log.error({ err, type: event.type }, 'call control event handling failed'))
   })
   ari.on('connected', ({ reconnect }) => {
+    seats.reconcilePbx()
+      .then((r) => log.info({ ...r, reconnect }, 'web seat credentials reconciled with the PBX'))
+      .catch((err) => log.error({ err }, 'reconciling web seat credentials failed'))
     calls.reconcile()
       .then((r) => log.info({ ...r, reconnect }, 'live calls reconciled with the PBX'))
       .catch((err) => log.error({ err }, 'reconcile after connect failed'))

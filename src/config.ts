@@ -33,7 +33,7 @@ export const ConfigSchema = Type.Object({
   HOTLINE_AMI_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
   /** Signs the API's bearer tokens. At least 32 characters: a short HMAC key is guessable. */
   HOTLINE_JWT_SECRET: Type.String({ minLength: 32 }),
-  /** Derives each seat's SIP password (HMAC-SHA256 of the seat id); must match the PBX config. */
+  /** Derives each desk seat's SIP password (HMAC-SHA256 of the seat id), provisioned in the phone; must match the PBX config. Web seats get a password per sign-in instead. */
   HOTLINE_SEAT_SECRET: Type.String({ minLength: 16 }),
   /** Creates the first administrator when the user table is empty; ignored afterwards. */
   HOTLINE_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
@@ -71,6 +71,11 @@ export const ConfigSchema = Type.Object({
   HOTLINE_SEAT_REJOIN_S: Type.Integer({ default: 30, minimum: 0, maximum: 600 }),
   /** Where the browser softphone registers (SIP over WebSocket); default: ws://<ARI host>/ws. */
   HOTLINE_SIP_WS_URL: Type.Optional(Type.String({ pattern: '^wss?://' })),
+  /**
+   * The desk-phone seats, as the PBX config renders them ("1001-1040"). With HOTLINE_WEB_SEATS
+   * they are the only ids an administrator can assign and an agent can sign in to.
+   */
+  HOTLINE_SEATS: Type.String({ default: '1001-1040', pattern: '^[A-Za-z0-9_,\\s-]*$' }),
   /** Milliseconds between follow-up dialer passes; 0 turns the dialer's timer off (tests tick by hand). */
   HOTLINE_DIALER_TICK_MS: Type.Integer({ default: 200, minimum: 0, maximum: 60000 }),
   /** Caller id on follow-up calls and callbacks: the center's own number. */

@@ -33,8 +33,8 @@ export function agentRoutes(deps: { commands: AgentCommands; agents: AgentServic
     }, async (request) => presentAgent(await deps.commands.state(actingOn(request, request.params.agentId))))
 
     app.post('/v1/agents/:agentId/sign-in', {
-      preHandler: anyone, schema: { ...common, summary: 'Sign in to a seat (签入); the agent starts not ready', body: SignInBody, response: { 200: AgentStateSchema, ...errors } }
-    }, async (request) => presentAgent(await deps.commands.signIn(actingOn(request, request.params.agentId), request.body.seat, request.user.sub)))
+      preHandler: anyone, schema: { ...common, summary: 'Sign in to a seat (签入) assigned to the agent (or to the workstation it signs in from); the agent starts not ready', body: SignInBody, response: { 200: AgentStateSchema, ...errors } }
+    }, async (request) => presentAgent(await deps.commands.signIn(actingOn(request, request.params.agentId), request.body.seat, request.user.sub, request.ip)))
 
     app.post('/v1/agents/:agentId/ready', {
       preHandler: anyone, schema: { ...common, summary: 'Ready for calls (示闲)', response: { 200: AgentStateSchema, ...errors } }

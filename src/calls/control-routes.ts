@@ -6,7 +6,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { actingOn, AuthErrors, bearerSecurity, requireRole } from '../auth/plugin.ts'
-import { seatPassword } from '../auth/seat-credentials.ts'
+import type { SeatService } from '../seats/service.ts'
 import type { AgentService } from '../agents/service.ts'
 import { AgentIdParam } from '../agents/schemas.ts'
 import { CALL_ACTIONS } from '../realtime/contract.ts'
@@ -21,7 +21,7 @@ const ControlView = Type.Object({
   consult: Type.Union([Type.Object({ number: Type.String(), name: Type.String(), state: Type.String() }), Type.Null()])
 })
 
-export function callControlRoutes(deps: { control: CallControl; pop: ScreenPop; agents: AgentService; seatSecret: string; sipWsUrl: string; sipDomain: string }): FastifyPluginAsync {
+export function callControlRoutes(deps: { control: CallControl; pop: ScreenPop; agents: AgentService; seats: Pick<SeatService, 'credentials'>; sipWsUrl: string; sipDomain: string }): FastifyPluginAsync {
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
     const anyone = requireRole('agent', 'supervisor', 'admin')
@@ -88,13 +88,11 @@ export function callControlRoutes(deps: { control: CallControl; pop: ScreenPop; 
       }
     }, async (request) => {
       const agent = await deps.agents.get(request.user.sub)
-      // Only the seat this agent holds right now: a password for any other seat would let one
-      // agent take another's calls.
+      // Only the seat this agent holds right now, and only the password of this sign-in: it stops
+      // working at sign-out. Desk phones' accounts are provisioned in the phone, never handed out.
       if (!agent.seat) throw new AuthErrors.forbidden(`agent '${request.user.sub}' is not signed in to a seat`)
-      return {
-        seat: agent.seat, uri: `sip:${agent.seat}@${deps.sipDomain}`, username: agent.seat,
-        password: seatPassword(deps.seatSecret, agent.seat), wsUrl: deps.sipWsUrl
-      }
+      const { username, password } = await deps.seats.credentials(agent.seat, request.user.sub)
+      return { seat: agent.seat, uri: `sip:${agent.seat}@${deps.sipDomain}`, username, password, wsUrl: deps.sipWsUrl }
     })
   }
 }

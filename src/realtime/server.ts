@@ -112,7 +112,7 @@ export function attachRealtime(deps: RealtimeDeps): { io: Server; close(): Promi
     socket.on('agent:get-state', (ack) => run(() => deps.commands.state(agentId), ack))
     socket.on('agent:sign-in', (body, ack) => {
       if (!validators.signIn(body)) return typeof ack === 'function' && ack(badInput('body', validators.signIn.errors as never))
-      return run(() => deps.commands.signIn(agentId, body.seat, agentId), ack)
+      return run(() => deps.commands.signIn(agentId, body.seat, agentId, socket.handshake.address), ack)
     })
     socket.on('agent:set-ready', (ack) => run(() => deps.commands.setReady(agentId, agentId), ack))
     socket.on('agent:set-not-ready', (body, ack) => {

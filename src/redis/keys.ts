@@ -7,6 +7,8 @@ export const keys = {
   signedInAgents: () => `${P}:agents:signed-in`,
   /** Seat → agent id, so one seat has at most one agent. */
   seatOwner: (seat: string) => `${P}:seat:${seat}`,
+  /** Hash {agentId, password}: the SIP password of a web seat's current sign-in (src/seats). */
+  seatSipPassword: (seat: string) => `${P}:seat-sip:${seat}`,
   /** Sorted set of waiting call ids, scored by priority then arrival. */
   queueWaiting: (queueId: string) => `${P}:queue:${queueId}:waiting`,
   queueEntry: (callId: string) => `${P}:queue-entry:${callId}`,

@@ -17,6 +17,7 @@ export async function resetWorld(config = testConfig()): Promise<void> {
   try {
     await migrate(sql)
     await sql`truncate calls, queue_log, agent_state_log`
+    await sql`delete from seats`
     await sql`delete from users`
     await sql`delete from lines where number <> '12345'`
     await sql`delete from queues where id <> 'general'`
@@ -48,14 +49,27 @@ export async function tokenFor(hotline: Hotline, username: string, password: str
   return (res.json() as { token: string }).token
 }
 
-export async function createAgent(hotline: Hotline, adminToken: string, id: string, extra: Record<string, unknown> = {}): Promise<string> {
+/**
+ * Creates a user (an agent unless `extra.role` says otherwise) and returns its token. `seat`: the
+ * administrator also assigns that seat to the new user (PUT /v1/seats/{seat}), as an agent may
+ * only sign in to a seat assigned to them.
+ */
+export async function createAgent(hotline: Hotline, adminToken: string, id: string, extra: Record<string, unknown> & { seat?: string } = {}): Promise<string> {
+  const { seat, ...user } = extra
   const password = `${id}-password`
   const res = await hotline.app.inject({
     method: 'POST', url: '/v1/users', headers: { authorization: `Bearer ${adminToken}` },
-    payload: { id, displayName: `坐席${id}`, role: 'agent', password, ...extra }
+    payload: { id, displayName: `坐席${id}`, role: 'agent', password, ...user }
   })
   if (res.statusCode !== 201) throw new Error(`creating agent ${id} failed: ${res.statusCode} ${res.body}`)
+  if (seat !== undefined) await assignSeat(hotline, adminToken, seat, id)
   return tokenFor(hotline, id, password)
+}
+
+/** The administrator assigns `seat` to user `agentId` (an agent, or a supervisor's phone). */
+export async function assignSeat(hotline: Hotline, adminToken: string, seat: string, agentId: string): Promise<void> {
+  const res = await hotline.app.inject({ method: 'PUT', url: `/v1/seats/${seat}`, headers: { authorization: `Bearer ${adminToken}` }, payload: { agentId } })
+  if (res.statusCode !== 200) throw new Error(`assigning seat ${seat} to ${agentId} failed: ${res.statusCode} ${res.body}`)
 }
 
 export async function agentCommand(hotline: Hotline, token: string, agentId: string, command: string, payload?: object) {

@@ -12,7 +12,7 @@ t.test('agent commands and pushes over Socket.IO', async (t) => {
   const hotline = await startHotline(t)
   const address = await hotline.app.listen({ host: '127.0.0.1', port: 0 })
   const admin = await tokenFor(hotline, 'admin', ADMIN_PASSWORD)
-  const agentToken = await createAgent(hotline, admin, 'S1')
+  const agentToken = await createAgent(hotline, admin, 'S1', { seat: '1003' })
   const sockets: Socket[] = []
   t.teardown(() => sockets.forEach((s) => s.close()))
   const open = (ns: string, token: string | undefined) => {

@@ -12,7 +12,7 @@ import { wavStats } from '../../helpers/wav.ts'
 t.test('a call to 12345 is queued, answered by the ready agent, recorded and logged', async (t) => {
   const hotline = await startHotline(t)
   const admin = await tokenFor(hotline, 'admin', ADMIN_PASSWORD)
-  const agentToken = await createAgent(hotline, admin, 'A1001')
+  const agentToken = await createAgent(hotline, admin, 'A1001', { seat: '1001' })
   const otherAgent = await createAgent(hotline, admin, 'A1002')
 
   await registerSeats([{ seat: '1001', password: seatPassword(hotline.config.HOTLINE_SEAT_SECRET, '1001') }], 5071)

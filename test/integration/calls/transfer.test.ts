@@ -25,7 +25,7 @@ const bridgeMembers = async (hotline: Hotline, callId: string) => (await hotline
 t.test('hold, mute, DTMF, consult transfer to 119 and blind transfer to 110', async (t) => {
   const hotline = await startHotline(t, { HOTLINE_GREETING: 'none' })
   const admin = await tokenFor(hotline, 'admin', ADMIN_PASSWORD)
-  const agent = await createAgent(hotline, admin, 'A1001')
+  const agent = await createAgent(hotline, admin, 'A1001', { seat: '1001' })
   const stranger = await createAgent(hotline, admin, 'A1002')
 
   await registerSeats([{ seat: '1001', password: seatPassword(hotline.config.HOTLINE_SEAT_SECRET, '1001') }], 5071)

@@ -40,7 +40,7 @@ t.test('a caller who hangs up while waiting is logged as abandoned and leaves th
 t.test('with no agent signed in a caller keeps waiting and is answered once one is ready', async (t) => {
   const hotline = await startHotline(t, { HOTLINE_GREETING: 'sound:beep' })
   const admin = await tokenFor(hotline, 'admin', ADMIN_PASSWORD)
-  const token = await createAgent(hotline, admin, 'A2001')
+  const token = await createAgent(hotline, admin, 'A2001', { seat: '1002' })
   await registerSeats([{ seat: '1002', password: seatPassword(hotline.config.HOTLINE_SEAT_SECRET, '1002') }], 5072)
   startAgentPhone(t, 'uas-agent-answers.xml', 5072, { RING_MS: 200, TALK_MS: 3000 }, 1, 60)
   const carrier = callFromCarrier('uac-caller-talks-then-waits-bye.xml', '12345', ['13700137000'], { MAX_WAIT_MS: 30000 }, { timeoutS: 45 })

@@ -32,7 +32,7 @@ t.test('an answered follow-up goes to an agent with the ticket on screen', async
   hotline.followUps.dialer.invalidate()
 
   const admin = await tokenFor(hotline, 'admin', ADMIN_PASSWORD)
-  const token = await createAgent(hotline, admin, 'A4001', { queues: ['followup'] })
+  const token = await createAgent(hotline, admin, 'A4001', { queues: ['followup'], seat: '1004' })
   await registerSeats([{ seat: '1004', password: seatPassword(hotline.config.HOTLINE_SEAT_SECRET, '1004') }], 5075)
   startAgentPhone(t, 'uas-agent-answers.xml', 5075, { RING_MS: 200, TALK_MS: 3000 }, 1, 60)
   await agentCommand(hotline, token, 'A4001', 'sign-in', { seat: '1004' })

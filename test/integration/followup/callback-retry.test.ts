@@ -37,7 +37,7 @@ t.test('a callback not answered is retried with back-off; the reserved agent is 
   await hotline.start()
   await resetDialer(hotline.sql)
   const admin = await tokenFor(hotline, 'admin', ADMIN_PASSWORD)
-  const token = await createAgent(hotline, admin, 'A5001')
+  const token = await createAgent(hotline, admin, 'A5001', { seat: '1005' })
   await registerSeats([{ seat: '1005', password: seatPassword(hotline.config.HOTLINE_SEAT_SECRET, '1005') }], 5076)
   const agentPhone = startAgentPhone(t, 'uas-agent-answers.xml', 5076, { RING_MS: 200, TALK_MS: 2500 }, 1, 90)
   const agentState = async () => ((await hotline.app.inject({ method: 'GET', url: '/v1/agents/A5001/state', headers: { authorization: `Bearer ${token}` } })).json() as { state: string }).state

@@ -19,7 +19,7 @@ t.test('a callback keeps the caller\'s place in the queue', async (t) => {
   const hotline = await startHotline(t, { HOTLINE_GREETING: 'sound:beep', HOTLINE_CALLBACK_OFFER_AFTER_S: '2' })
   await resetDialer(hotline.sql)
   const admin = await tokenFor(hotline, 'admin', ADMIN_PASSWORD)
-  const token = await createAgent(hotline, admin, 'A3001')
+  const token = await createAgent(hotline, admin, 'A3001', { seat: '1003' })
   await registerSeats([{ seat: '1003', password: seatPassword(hotline.config.HOTLINE_SEAT_SECRET, '1003') }], 5074)
   startAgentPhone(t, 'uas-agent-answers.xml', 5074, { RING_MS: 200, TALK_MS: 2500 }, 3, 120)
   const offered: LiveCall[] = []

@@ -29,7 +29,7 @@ t.test('300 calls at 10/s over 20 agents: every call accounted for, FIFO kept, o
     const seats = Array.from({ length: AGENTS / 4 }, (_, i) => String(1011 + phone * 5 + i))
     await registerSeats(seats.map((seat) => ({ seat, password: seatPassword(secret, seat) })), port)
     startAgentPhone(t, 'uas-agent-answers.xml', port, { RING_MS: 100 + phone * 100, TALK_MS: 1500 + phone * 1000 }, 400, 180)
-    for (const seat of seats) tokens.push({ id: `L${seat}`, seat, token: await createAgent(hotline, admin, `L${seat}`) })
+    for (const seat of seats) tokens.push({ id: `L${seat}`, seat, token: await createAgent(hotline, admin, `L${seat}`, { seat }) })
   }
   for (const a of tokens) await agentCommand(hotline, a.token, a.id, 'sign-in', { seat: a.seat })
   for (const a of tokens) await agentCommand(hotline, a.token, a.id, 'ready')

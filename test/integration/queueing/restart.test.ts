@@ -29,6 +29,7 @@ t.test('SIGKILL of the server in the middle of calls loses no caller and drops n
   startAgentPhone(t, 'uas-agent-answers.xml', 5096, { RING_MS: 200, TALK_MS: 9000 }, 50, 120)
   for (const seat of seats) {
     await api(first.url, 'POST', '/v1/users', admin, { id: `K${seat}`, displayName: `坐席${seat}`, role: 'agent', password: `K${seat}-password` })
+    t.equal((await api(first.url, 'PUT', `/v1/seats/${seat}`, admin, { agentId: `K${seat}` })).status, 200, `seat ${seat} assigned to K${seat}`)
     const tok = (await api<{ token: string }>(first.url, 'POST', '/v1/auth/token', undefined, { username: `K${seat}`, password: `K${seat}-password` })).body.token
     t.equal((await api(first.url, 'POST', `/v1/agents/K${seat}/sign-in`, tok, { seat })).status, 200, `K${seat} signed in`)
     t.equal((await api(first.url, 'POST', `/v1/agents/K${seat}/ready`, tok)).status, 200, `K${seat} ready`)
@@ -78,7 +79,7 @@ t.test('SIGKILL of the server in the middle of calls loses no caller and drops n
 t.test('Asterisk crashing and restarting: the server reconnects, agents keep their states, lost calls are logged', async (t) => {
   const hotline = await startHotline(t, { HOTLINE_GREETING: 'sound:beep' })
   const admin = await tokenFor(hotline, 'admin', ADMIN_PASSWORD)
-  const token = await createAgent(hotline, admin, 'R1')
+  const token = await createAgent(hotline, admin, 'R1', { seat: '1034' })
   const password = seatPassword(hotline.config.HOTLINE_SEAT_SECRET, '1034')
   await registerSeats([{ seat: '1034', password }], 5097)
   const phone = startAgentPhone(t, 'uas-agent-answers.xml', 5097, { RING_MS: 200, TALK_MS: 60000 }, 10, 90)

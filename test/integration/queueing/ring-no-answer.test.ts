@@ -19,8 +19,8 @@ for (const [kind, scenario, event] of [
       payload: { name: '12345 综合队列', ringTimeoutSeconds: 4, wrapUpSeconds: 2, maxWaitSeconds: null, overflowQueueId: null, announceEverySeconds: null }
     })
     t.equal(put.statusCode, 200, 'ring timeout set to 4 s through the API')
-    const missTok = await createAgent(hotline, admin, 'M1')
-    const goodTok = await createAgent(hotline, admin, 'G1')
+    const missTok = await createAgent(hotline, admin, 'M1', { seat: '1004' })
+    const goodTok = await createAgent(hotline, admin, 'G1', { seat: '1005' })
     const secret = hotline.config.HOTLINE_SEAT_SECRET
     await registerSeats([{ seat: '1004', password: seatPassword(secret, '1004') }], 5074)
     await registerSeats([{ seat: '1005', password: seatPassword(secret, '1005') }], 5075)

@@ -35,7 +35,7 @@ t.test('the agent panel pops the call with the earlier ticket, carries audio bot
   const hotline = await startHotline(t, { HOTLINE_GREETING: 'none' })
   const url = await hotline.app.listen({ host: '127.0.0.1', port: 0 })
   const admin = await tokenFor(hotline, 'admin', ADMIN_PASSWORD)
-  const agentToken = await createAgent(hotline, admin, 'A8001')
+  const agentToken = await createAgent(hotline, admin, 'A8001', { seat: SEAT })
   const auth = (token: string) => ({ authorization: `Bearer ${token}` })
 
   // A unit to dispatch to, and the caller's earlier ticket (a fresh number per run).

@@ -41,7 +41,7 @@ async function connectedCall(t: Test, overrides: Record<string, string>): Promis
   const hotline = await startHotline(t, { HOTLINE_GREETING: 'none', ...overrides })
   const url = await hotline.app.listen({ host: '127.0.0.1', port: 0 })
   const admin = await tokenFor(hotline, 'admin', ADMIN_PASSWORD)
-  const agentToken = await createAgent(hotline, admin, 'A8001')
+  const agentToken = await createAgent(hotline, admin, 'A8001', { seat: SEAT })
   const page = await openBrowser(t)
   await page.goto(`${url}/`)
   await page.fill('#login-user', 'A8001')

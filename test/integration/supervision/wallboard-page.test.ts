@@ -18,7 +18,7 @@ t.test('the wallboard page shows live changes', async (t) => {
   const address = await hotline.app.listen({ host: '127.0.0.1', port: 0 })
   const admin = await tokenFor(hotline, 'admin', ADMIN_PASSWORD)
   await hotline.app.inject({ method: 'POST', url: '/v1/users', headers: { authorization: `Bearer ${admin}` }, payload: { id: 'SUP3', displayName: '值班长', role: 'supervisor', password: 'supervisor-pass' } })
-  const agentToken = await createAgent(hotline, admin, 'P1001')
+  const agentToken = await createAgent(hotline, admin, 'P1001', { seat: '1001' })
   await registerSeats([{ seat: '1001', password: seatPassword(hotline.config.HOTLINE_SEAT_SECRET, '1001') }], 5071)
   startAgentPhone(t, 'uas-agent-answers.xml', 5071, { RING_MS: 300, TALK_MS: 6000 }, 2, 90)
 

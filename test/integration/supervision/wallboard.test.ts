@@ -28,7 +28,7 @@ t.test('wallboard figures match the calls made and the daily report', async (t) 
   const created = await hotline.app.inject({ method: 'POST', url: '/v1/users', headers: auth(admin), payload: { id: 'SUP1', displayName: '班长甲', role: 'supervisor', password: 'supervisor-pass' } })
   t.equal(created.statusCode, 201, 'supervisor created')
   const sup = await tokenFor(hotline, 'SUP1', 'supervisor-pass')
-  const agentToken = await createAgent(hotline, admin, 'W1001')
+  const agentToken = await createAgent(hotline, admin, 'W1001', { seat: '1001' })
   const put = await hotline.app.inject({ method: 'PUT', url: '/v1/queues/second', headers: auth(admin), payload: { name: '第二队列', ringTimeoutSeconds: 10, wrapUpSeconds: 1, maxWaitSeconds: null, overflowQueueId: null, announceEverySeconds: null } })
   t.equal(put.statusCode, 200, 'a second queue to move callers to')
 
