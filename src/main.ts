@@ -5,6 +5,11 @@ import { ConfigError, loadConfig, type Config } from './config.ts'
 import { createSql } from './db/sql.ts'
 import { migrate } from './db/migrate.ts'
 
+// ari-client's swagger-client defines a global `log` that prints ARI's "deprecated version of
+// Swagger!" notice as a raw array on every connect: nothing an operator can act on. Silenced
+// here (the process entry), after the import that defined it; the library keeps working.
+;(globalThis as { log?: unknown }).log = () => {}
+
 export async function serve(): Promise<void> {
   let config: Config
   try {

@@ -47,7 +47,7 @@ export async function attachFollowUps(deps: {
     if (call.followUp) void dialer.agentCallEnded(call.followUp.attemptId).catch((err) => deps.log.warn({ err, callId: call.callId }, 'follow-up attempt not settled'))
   })
   // The supervisors' page (public/dialer/): plain files, the data comes from the REST API.
-  await deps.app.register(fastifyStatic, { root: DIALER_DIR, prefix: '/dialer/', decorateReply: false, index: ['index.html'] })
+  await deps.app.register(fastifyStatic, { root: DIALER_DIR, prefix: '/dialer/', decorateReply: false, index: ['index.html'], logLevel: 'warn' })
   await deps.app.register(followUpRoutes({ store, tickets: deps.tickets, onChange: () => dialer.invalidate(), timeZone: deps.settings.timeZone, now: () => deps.clock.now() }))
   await deps.app.register(followUpRecordingRoutes({ store, rest: deps.rest }))
   return {

@@ -28,11 +28,12 @@ function bundleJssip(): Promise<string> {
 
 export function softphoneRoutes(): FastifyPluginAsync {
   return async (app) => {
-    await app.register(fastifyStatic, { root: SOFTPHONE_DIR, prefix: '/softphone/', index: ['index.html'] })
-    app.get('/softphone/vendor/jssip.js', { schema: { hide: true } }, async (_request, reply) => {
+    // Static files log at warn: an info line per asset request would bury the server's own lines.
+    await app.register(fastifyStatic, { root: SOFTPHONE_DIR, prefix: '/softphone/', index: ['index.html'], logLevel: 'warn' })
+    app.get('/softphone/vendor/jssip.js', { schema: { hide: true }, logLevel: 'warn' }, async (_request, reply) => {
       reply.type('application/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600')
       return bundleJssip()
     })
-    app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/softphone/'))
+    app.get('/', { schema: { hide: true }, logLevel: 'warn' }, async (_request, reply) => reply.redirect('/softphone/'))
   }
 }

@@ -102,10 +102,11 @@ export async function attachSupervision(d: SupervisionDeps): Promise<{ wallboard
   d.agents.on('changed', dirty)
 
   await d.app.register(supervisionRoutes({ actions, wallboard, log: auditLog }))
-  await d.app.register(fastifyStatic, { root: WALLBOARD_DIR, prefix: '/wallboard/', decorateReply: false, index: ['index.html'] })
+  // Static files log at warn: an info line per asset request would bury the server's own lines.
+  await d.app.register(fastifyStatic, { root: WALLBOARD_DIR, prefix: '/wallboard/', decorateReply: false, index: ['index.html'], logLevel: 'warn' })
   // The page's Socket.IO client, from the server package's own build (the versions always match).
   const clientFile = path.join(path.dirname(createRequire(import.meta.url).resolve('socket.io/package.json')), 'client-dist/socket.io.esm.min.js')
-  d.app.get('/wallboard/vendor/socket.io.esm.min.js', { schema: { hide: true } }, async (_req, reply) =>
+  d.app.get('/wallboard/vendor/socket.io.esm.min.js', { schema: { hide: true }, logLevel: 'warn' }, async (_req, reply) =>
     reply.header('content-type', 'text/javascript; charset=utf-8').header('cache-control', 'max-age=3600').send(await readFile(clientFile)))
 
   type Ns = Namespace<SupervisorWallboardClientToServer, SupervisorWallboardServerToClient>

@@ -1,0 +1,95 @@
+/**
+ * `npm start` as a newcomer uses it: it prints what it does and where it listens and nothing else
+ * (no raw ARI notices, no stack traces); a second `npm start` says in one line that one runs;
+ * `node bin/hotline.js check-config` as the README writes it reads the same local settings;
+ * SIGINT and SIGTERM to the npm process stop the server and the local services it started
+ * (checked by their pids). Runs with a state folder of its own, its own PostgreSQL and Redis on
+ * other ports; Asterisk is the suite's (given as an external HOTLINE_ARI_URL, so left alone).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import t from 'tap'
+import type { Test } from 'tap'
+import { REPO, serviceEnv } from '../../helpers/services.ts'
+import { waitFor } from '../../helpers/hotline.ts'
+
+const alive = (pid: number) => { try { process.kill(pid, 0); return true } catch { return false } }
+
+function newcomerEnv(stateDir: string, port: number): NodeJS.ProcessEnv {
+  const services = serviceEnv()
+  // A clean environment, as a new shell has: none of the suite's HOTLINE_* or database URLs.
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(HOTLINE_|DATABASE_URL|REDIS_URL|LOG_LEVEL|PORT|HOST)/.test(k)))
+  return {
+    ...base, HOTLINE_STATE_DIR: stateDir, HOTLINE_PBX_ROOT: process.env.HOTLINE_PBX_ROOT ?? '/opt/hotline-pbx', PORT: String(port),
+    HOTLINE_PG_PORT: String(55400 + (port % 50)), HOTLINE_REDIS_PORT: String(56400 + (port % 50)),
+    // The suite's Asterisk, under another spelling of its address: external, so not started or stopped.
+    HOTLINE_ARI_URL: services.HOTLINE_ARI_URL!.replace('127.0.0.1', 'localhost'), HOTLINE_ARI_USER: services.HOTLINE_ARI_USER!, HOTLINE_ARI_PASSWORD: services.HOTLINE_ARI_PASSWORD!,
+    HOTLINE_AMI_USER: services.HOTLINE_AMI_USER!, HOTLINE_AMI_PASSWORD: services.HOTLINE_AMI_PASSWORD!
+  }
+}
+
+async function npmStart(t: Test, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
+  const child = spawn('npm', ['start'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout!.on('data', (d) => { out += d })
+  child.stderr!.on('data', (d) => { out += d })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  t.teardown(() => { if (child.exitCode === null) spawnSync('bash', ['scripts/stop.sh'], { cwd: REPO, env }) })
+  const end = Date.now() + 90_000
+  while (!/hotline: listening on /.test(out)) {
+    if (child.exitCode !== null || Date.now() > end) throw new Error(`npm start did not come up (exit ${child.exitCode}):\n${out}`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  return { child, output: () => out, exited }
+}
+
+function pidsOf(stateDir: string) {
+  const read = (f: string) => Number(readFileSync(path.join(stateDir, f), 'utf8').split('\n')[0])
+  return { server: read('server.pid'), redis: read('redis.pid'), postgres: read('pg/postmaster.pid') }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  t.test(`npm start, then ${signal} to npm: everything it started stops`, async (t) => {
+    const stateDir = mkdtempSync(path.join(tmpdir(), 'hotline-start-'))
+    chmodSync(stateDir, 0o755) // PostgreSQL runs as its own OS user and keeps its cluster in here
+    t.teardown(() => rmSync(stateDir, { recursive: true, force: true }))
+    const port = signal === 'SIGINT' ? 3901 : 3902
+    const env = newcomerEnv(stateDir, port)
+    const run = await npmStart(t, env)
+    const pids = pidsOf(stateDir)
+    t.ok(alive(pids.server) && alive(pids.redis) && alive(pids.postgres), `server ${pids.server}, Redis ${pids.redis} and PostgreSQL ${pids.postgres} run`)
+
+    // A newcomer opens the pages: their static files are not logged line by line.
+    for (const page of ['/softphone/', '/softphone/app.js', '/wallboard/', '/dialer/']) t.equal((await fetch(`http://127.0.0.1:${port}${page}`)).status, 200, `GET ${page}`)
+    await new Promise((r) => setTimeout(r, 300))
+    const start = run.output()
+    t.match(start, `hotline: listening on http://127.0.0.1:${port}`, 'it says where it listens')
+    t.notMatch(start, /deprecated version of Swagger|\[\s*'/, 'no raw ARI library notice')
+    t.notMatch(start, /"url":"\/(softphone|wallboard|dialer)\//, 'no static file request logged')
+    t.notMatch(start, /Error|at .*\.ts:\d+/, 'no error or stack trace')
+
+    if (signal === 'SIGINT') {
+      // A second start while this one runs: one line, no EADDRINUSE trace.
+      const second = spawnSync('npm', ['start'], { cwd: REPO, env, encoding: 'utf8', timeout: 30_000 })
+      const lines = (second.stdout + second.stderr).split('\n').filter((l) => l.trim() && !l.startsWith('>'))
+      t.equal(second.status, 1, 'the second npm start exits 1')
+      t.same(lines, [`hotline: already running (pid ${pids.server}, http://127.0.0.1:${port}); stop it with: npm stop`], 'and says so in one line')
+
+      // check-config as the README writes it, with no settings in the environment: it reads the
+      // local settings npm start uses (the state folder is the one thing this test moves).
+      const check = spawnSync('node', ['bin/hotline.js', 'check-config'], { cwd: REPO, env: { ...Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('HOTLINE_') && k !== 'PORT')), HOTLINE_STATE_DIR: stateDir }, encoding: 'utf8' })
+      t.equal(check.status, 0, `check-config exits 0 (${check.stderr.trim().slice(0, 300)})`)
+      const shown = JSON.parse(check.stdout) as Record<string, unknown>
+      t.match(shown, { DATABASE_URL: `postgres://postgres@127.0.0.1:${env.HOTLINE_PG_PORT}/hotline`, HOTLINE_JWT_SECRET: '***', HOTLINE_ARI_PASSWORD: '***' }, 'the same database as npm start, secrets hidden')
+    }
+
+    run.child.kill(signal)
+    const code = await Promise.race([run.exited, new Promise((r) => setTimeout(() => r('timeout'), 30_000))])
+    t.equal(code, 0, `npm start ends (exit ${code})`)
+    await waitFor('the started processes to end', async () => !alive(pids.server) && !alive(pids.redis) && !alive(pids.postgres), 10_000, 100)
+    t.pass('server, Redis and PostgreSQL are gone (by pid)')
+    t.match(run.output(), 'hotline: stopped: the server, PostgreSQL, Redis\n', 'the last line says what stopped (Asterisk was not started here)')
+  })
+}
