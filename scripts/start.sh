@@ -18,7 +18,7 @@ pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 
 # ---- one at a time: a running server (ours, by its pid file) or anything on the port
 running=$(cat "$SERVER_PIDF" 2>/dev/null || true)
-if [[ "$running" =~ ^[0-9]+$ ]] && pid_alive "$running" && grep -q node "/proc/$running/comm" 2>/dev/null; then
+if [[ "$running" =~ ^[0-9]+$ ]] && pid_alive "$running" && tr "\0" " " <"/proc/$running/cmdline" 2>/dev/null | grep -q "src/main.ts"; then
   say "already running (pid $running, $(cat "$STATE/server.address" 2>/dev/null)); stop it with: npm stop"
   exit 1
 fi
