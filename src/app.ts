@@ -32,8 +32,12 @@ import { createRedis, type Redis } from './redis/client.ts'
 import { routingRoutes } from './lines/routes.ts'
 import { RoutingRecords } from './lines/store.ts'
 import { ticketRoutes } from './tickets/routes.ts'
-import { TicketService } from './tickets/service.ts'
+import { TicketService, ticketSettings } from './tickets/service.ts'
 import { TicketStore } from './tickets/store.ts'
+import { attachUnitWorkspace, registerWorkspacePages } from './tickets/workspace.ts'
+import { ticketKpiRoutes } from './ticket-kpis/routes.ts'
+import { TicketKpiStore } from './ticket-kpis/store.ts'
+import { parseWeights } from './ticket-kpis/rules.ts'
 import { statisticsRoutes } from './statistics/routes.ts'
 import { StatisticsStore } from './statistics/store.ts'
 import type { StaffingView } from './calls/service.ts'
@@ -156,8 +160,13 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   const routingRecords = new RoutingRecords(sql)
   const loadNotReadyReasons = async () => { agents.setNotReadyReasons((await routingRecords.notReadyReasons()).map((r) => r.code)) }
   await app.register(routingRoutes({ records: routingRecords, directory, onReasonsChanged: loadNotReadyReasons }))
-  const tickets = new TicketService({ store: new TicketStore(sql), clock, timeZone: config.HOTLINE_TIMEZONE, log: log.child({ component: 'tickets' }) })
-  await app.register(ticketRoutes({ tickets, now: () => clock.now() }))
+  const tickets = new TicketService(ticketSettings(config, new TicketStore(sql), clock, log.child({ component: 'tickets' })))
+  await app.register(ticketKpiRoutes({
+    store: new TicketKpiStore(sql), timeZone: config.HOTLINE_TIMEZONE, now: () => clock.now(), audit: audit.log,
+    settings: { signForLimitHours: config.HOTLINE_KPI_SIGN_FOR_LIMIT_H, repeatWindowDays: config.HOTLINE_REPEAT_WINDOW_DAYS, weights: parseWeights(config.HOTLINE_KPI_WEIGHTS) },
+    unitNames: async () => new Map((await tickets.units()).map((u) => [u.id, u.name]))
+  }))
+  await app.register(ticketRoutes({ tickets, now: () => clock.now(), attachmentMaxBytes: config.HOTLINE_ATTACHMENT_MAX_BYTES }))
   await app.register(statisticsRoutes({ store: new StatisticsStore(sql), timeZone: config.HOTLINE_TIMEZONE, now: () => clock.now() }))
 
   const control = new CallControl({
@@ -171,12 +180,15 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   await app.register(callControlRoutes({ control, pop, agents, seats, sipWsUrl, sipDomain: new URL(sipWsUrl).hostname }))
   await app.register(softphoneRoutes())
   await app.register(seatRoutes({ seats }))
+  await registerWorkspacePages(app)
   const realtime = attachRealtime({ app, redis, agents, commands, calls, waiting, directory, now: () => clock.now(), control, pop, log: log.child({ component: 'realtime' }) })
   const supervision = await attachSupervision({
     app, io: realtime.io, sql, ari, calls, liveCalls, agents, agentRecords, commands, waiting, directory, clock, log,
     settings: { app: config.HOTLINE_ARI_APP, seatTech: config.HOTLINE_SEAT_TECH, timeZone: config.HOTLINE_TIMEZONE, maskCallers: config.HOTLINE_WALLBOARD_MASK_CALLER, pushIntervalMs: config.HOTLINE_WALLBOARD_PUSH_MS },
     requestDispatch: () => { void acd.request() }
   })
+
+  const workspace = attachUnitWorkspace({ app, io: realtime.io, tickets, now: () => clock.now(), log: log.child({ component: 'unit-workspace' }), reminderSweepMs: config.HOTLINE_REMINDER_SWEEP_S * 1000 })
 
   const followUps = await attachFollowUps({
     app, sql, rest: ari.rest, calls, tickets, clock: options.dialerClock ?? clock, log,
@@ -244,6 +256,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       closed = true
       clearInterval(reasonsTimer)
       audit.stop()
+      workspace.close()
       await supervision.close()
       await followUps.close()
       await callbacks.stop()

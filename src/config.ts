@@ -91,7 +91,24 @@ export const ConfigSchema = Type.Object({
   HOTLINE_CALLBACK_RETRY_MINUTES: Type.String({ default: '5,15', pattern: '^[0-9]{1,4}(,[0-9]{1,4})*$' }),
   HOTLINE_CALLBACK_RING_S: Type.Integer({ default: 30, minimum: 5, maximum: 120 }),
   /** The dialer trunk (dialer_trunks) callbacks leave through. */
-  HOTLINE_CALLBACK_TRUNK: Type.String({ default: 'trunk', pattern: '^[A-Za-z0-9_-]+$' })
+  HOTLINE_CALLBACK_TRUNK: Type.String({ default: 'trunk', pattern: '^[A-Za-z0-9_-]+$' }),
+  /** Tickets: largest attachment (bytes) and the accepted types (comma-separated MIME types). */
+  HOTLINE_ATTACHMENT_MAX_BYTES: Type.Integer({ default: 5 * 1024 * 1024, minimum: 1024, maximum: 50 * 1024 * 1024 }),
+  HOTLINE_ATTACHMENT_TYPES: Type.String({ default: 'image/jpeg,image/png,image/webp,application/pdf,text/plain,application/msword,application/vnd.openxmlformats-officedocument.wordprocessingml.document', pattern: '^[a-z0-9.+/-]+(,[a-z0-9.+/-]+)*$' }),
+  /** 催办: hours before the deadline the unit is reminded; the sweep runs every HOTLINE_REMINDER_SWEEP_S (0: never). */
+  HOTLINE_REMIND_BEFORE_H: Type.Integer({ default: 4, minimum: 1, maximum: 240 }),
+  HOTLINE_REMINDER_SWEEP_S: Type.Integer({ default: 60, minimum: 0, maximum: 86400 }),
+  /** The units' inbox shows a ticket as due soon (临期) this many hours before its deadline. */
+  HOTLINE_DUE_SOON_H: Type.Integer({ default: 24, minimum: 1, maximum: 720 }),
+  /** 升级督办: citizens on one matter, or complaints against one unit, within the window (days). */
+  HOTLINE_ESCALATION_WINDOW_DAYS: Type.Integer({ default: 30, minimum: 1, maximum: 365 }),
+  HOTLINE_ESCALATION_CITIZENS: Type.Integer({ default: 10, minimum: 2, maximum: 10000 }),
+  HOTLINE_ESCALATION_COMPLAINTS: Type.Integer({ default: 10, minimum: 2, maximum: 10000 }),
+  /** 复重: an earlier request by the same caller in the same category within this many days. */
+  HOTLINE_REPEAT_WINDOW_DAYS: Type.Integer({ default: 30, minimum: 1, maximum: 365 }),
+  /** Ticket KPIs: 签收时限 in hours after the first dispatch, and the unit ranking's weights (综合评价). */
+  HOTLINE_KPI_SIGN_FOR_LIMIT_H: Type.Integer({ default: 2, minimum: 1, maximum: 240 }),
+  HOTLINE_KPI_WEIGHTS: Type.String({ default: 'signForTimelyRate=20,onTimeRate=30,resultSatisfactionRate=30,solvedRate=20', pattern: '^[A-Za-z]+=[0-9.]+(,[A-Za-z]+=[0-9.]+)*$' })
 })
 
 export type Config = Readonly<Static<typeof ConfigSchema>>

@@ -8,7 +8,8 @@ export const TicketErrors = {
   versionConflict: createError<[string, number, number]>('HOTLINE_TICKET_VERSION_CONFLICT', 'ticket %s is at version %d, not %d: it was changed meanwhile; reload it and try again', 409),
   forbidden: createError<[string]>('HOTLINE_TICKET_FORBIDDEN', '%s', 403),
   invalid: createError<[string]>('HOTLINE_TICKET_INVALID', '%s', 400),
-  unitExists: createError<[string]>('HOTLINE_TICKET_UNIT_EXISTS', "unit '%s' already exists", 409)
+  unitExists: createError<[string]>('HOTLINE_TICKET_UNIT_EXISTS', "unit '%s' already exists", 409),
+  tooLarge: createError<[string]>('HOTLINE_TICKET_ATTACHMENT_TOO_LARGE', '%s', 413)
 }
 
 /** Attaches context the error handler passes to the client as `details`. */

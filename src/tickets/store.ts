@@ -8,7 +8,7 @@ import type { Sql } from '../db/sql.ts'
 import { TicketErrors, rejectionError, withDetails } from './errors.ts'
 import type {
   EvaluationMethod, EvaluationResult, Ticket, TicketCategory, TicketChannel, TicketEffect, TicketEventDraft, TicketStatus,
-  TicketSummary, TransitionResult, Unit, UnitKind, Urgency
+  TicketSummary, TransitionResult, Unit, UnitKind, Urgency, PendingRequest, SubReply
 } from './model.ts'
 import { formatTicketNumber, isTicketNumber } from './rules.ts'
 
@@ -22,6 +22,11 @@ interface TicketRow {
   dispatchedAt: Date | null; signedForAt: Date | null; repliedAt: Date | null; reply: string | null; closedAt: Date | null; version: number
   redispatchCount: number; reopenCount: number; keySupervision: boolean; repeatOf: string | null; evaluationResult: EvaluationResult | null
   evaluationDigits: string | null; evaluatedAt: Date | null; evaluationMethod: EvaluationMethod | null
+  evaluationProcess: EvaluationResult | null; evaluationSolved: boolean | null; evaluationRecordedBy: string | null; evaluationAttemptId: string | null
+  evaluationCallId: string | null; contactAllowed: boolean; complaintUnitId: string | null
+  pendingRequest: (Omit<PendingRequest, 'at'> & { at: string }) | null; subUnitId: string | null; subReply: (Omit<SubReply, 'at'> & { at: string }) | null
+  coReplies: string[]; assignedUserId: string | null; backupUserId: string | null; mergedInto: string | null
+  remindedBeforeAt: Date | null; remindedAfterAt: Date | null; escalated: boolean
 }
 
 export interface StoredTicketEvent extends TicketEventDraft { id: number; ticketId: string }
@@ -38,6 +43,10 @@ export interface TicketSearch {
   offset: number
 }
 
+export interface AttachmentMeta { id: string; ticketId: string; name: string; contentType: string; size: number; sha256: string; uploadedBy: string; unitId: string | null; createdAt: number }
+
+export interface EscalationRow { id: number; kind: 'matter' | 'unit-complaints'; key: string; unitId: string | null; count: number; windowDays: number; ticketIds: string[]; status: string; createdAt: number; updatedAt: number }
+
 export interface LinkedCall { ticketId: string; callId: string; recordingName: string | null; linkedAt: number }
 
 const ms = (d: Date | null): number | null => (d === null ? null : d.getTime())
@@ -47,8 +56,17 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 function toTicket(r: TicketRow): Ticket {
   return {
     ...r, deadline: r.deadline.getTime(), createdAt: r.createdAt.getTime(), dispatchedAt: ms(r.dispatchedAt), signedForAt: ms(r.signedForAt),
-    repliedAt: ms(r.repliedAt), closedAt: ms(r.closedAt), evaluatedAt: ms(r.evaluatedAt)
+    repliedAt: ms(r.repliedAt), closedAt: ms(r.closedAt), evaluatedAt: ms(r.evaluatedAt), remindedBeforeAt: ms(r.remindedBeforeAt), remindedAfterAt: ms(r.remindedAfterAt),
+    pendingRequest: r.pendingRequest ? { ...r.pendingRequest, at: Date.parse(r.pendingRequest.at) } as PendingRequest : null,
+    subReply: r.subReply ? { ...r.subReply, at: Date.parse(r.subReply.at) } : null
   }
+}
+
+/** jsonb keeps times as ISO text, readable in psql. */
+const jsonAt = <T extends { at: number }>(v: T | null) => (v === null ? null : { ...v, at: new Date(v.at).toISOString() })
+
+function toEscalation(r: Omit<EscalationRow, 'createdAt' | 'updatedAt' | 'id'> & { id: string; createdAt: Date; updatedAt: Date }): EscalationRow {
+  return { ...r, id: Number(r.id), createdAt: r.createdAt.getTime(), updatedAt: r.updatedAt.getTime() }
 }
 
 export class TicketStore {
@@ -64,13 +82,124 @@ export class TicketStore {
   }
 
   async units(): Promise<Unit[]> {
-    return this.sql<Unit[]>`select id, name, kind, active from units order by id`
+    return this.sql<Unit[]>`select id, name, kind, active, parent_id from units order by id`
   }
 
   /** False when the id is taken. */
-  async createUnit(unit: { id: string; name: string; kind: UnitKind }): Promise<boolean> {
-    const rows = await this.sql`insert into units (id, name, kind) values (${unit.id}, ${unit.name}, ${unit.kind}) on conflict (id) do nothing returning id`
+  async createUnit(unit: { id: string; name: string; kind: UnitKind; parentId?: string | null }): Promise<boolean> {
+    const rows = await this.sql`insert into units (id, name, kind, parent_id) values (${unit.id}, ${unit.name}, ${unit.kind}, ${unit.parentId ?? null}) on conflict (id) do nothing returning id`
     return rows.length > 0
+  }
+
+  /** The unit a user acts for, or null (not a unit user, or no such user). */
+  async unitOfUser(userId: string): Promise<string | null> {
+    const [row] = await this.sql<{ unitId: string | null }[]>`select unit_id from users where id = ${userId} and role = 'unit' and not disabled`
+    return row?.unitId ?? null
+  }
+
+  /** The dialer's answered attempt for the ticket's follow-up: where the keys are being pressed. */
+  async answeredFollowUpAttempt(ticketId: string): Promise<string | null> {
+    const [row] = await this.sql<{ id: string }[]>`select a.id from dial_attempts a join follow_up_tasks f on f.id = a.task_id
+      where a.kind = 'follow-up' and f.ticket_id = ${ticketId} and a.state = 'answered' order by a.answered_at desc limit 1`
+    return row?.id ?? null
+  }
+
+  /**
+   * The follow-up call about this ticket that `agentId` answered (an agent-assisted 回访): still
+   * going, or ended within the last quarter hour (the agent records in wrap-up).
+   */
+  async agentFollowUpCall(ticketId: string, agentId: string, callId: string | null): Promise<{ callId: string; attemptId: string } | null> {
+    const [row] = await this.sql<{ callId: string; attemptId: string }[]>`
+      select c.id as call_id, a.id as attempt_id from dial_attempts a
+        join follow_up_tasks f on f.id = a.task_id
+        join calls c on c.caller_channel_id = a.channel_id
+      where a.kind = 'follow-up' and f.ticket_id = ${ticketId} and c.agent_id = ${agentId} and c.answered_at is not null
+        and (c.ended_at is null or c.ended_at > now() - interval '15 minutes')
+        ${callId ? this.sql`and c.id = ${callId}` : this.sql``}
+      order by c.answered_at desc limit 1`
+    return row ?? null
+  }
+
+  /** Requests in the window that can make a matter, or a unit's complaints, cross the threshold. */
+  async escalationCandidates(t: Pick<Ticket, 'id' | 'categoryCode' | 'address' | 'complaintUnitId'>, since: number): Promise<{ id: string; callerNumber: string; categoryCode: string; address: string | null; complaintUnitId: string | null; createdAt: number }[]> {
+    const rows = await this.sql<{ id: string; callerNumber: string; categoryCode: string; address: string | null; complaintUnitId: string | null; createdAt: Date }[]>`
+      select id, caller_number, category_code, address, complaint_unit_id, created_at from tickets
+      where created_at >= ${new Date(since)} and id <> ${t.id}
+        and ((category_code = ${t.categoryCode} and address is not null) ${t.complaintUnitId ? this.sql`or complaint_unit_id = ${t.complaintUnitId}` : this.sql``})
+      order by created_at desc limit 5000`
+    return rows.map((r) => ({ ...r, createdAt: r.createdAt.getTime() }))
+  }
+
+  /** One open escalation per key: raised once, its count and tickets kept up to date. */
+  async upsertEscalation(e: { kind: 'matter' | 'unit-complaints'; key: string; unitId: string | null; count: number; windowDays: number; ticketIds: string[] }): Promise<EscalationRow> {
+    const [row] = await this.sql<(Omit<EscalationRow, 'createdAt' | 'updatedAt' | 'id'> & { id: string; createdAt: Date; updatedAt: Date })[]>`
+      insert into ticket_escalations (kind, key, unit_id, count, window_days, ticket_ids) values (${e.kind}, ${e.key}, ${e.unitId}, ${e.count}, ${e.windowDays}, ${e.ticketIds})
+      on conflict (key) where status = 'open' do update set count = excluded.count, ticket_ids = excluded.ticket_ids, updated_at = now()
+      returning *`
+    return toEscalation(row!)
+  }
+
+  async openEscalations(): Promise<EscalationRow[]> {
+    const rows = await this.sql<(Omit<EscalationRow, 'createdAt' | 'updatedAt' | 'id'> & { id: string; createdAt: Date; updatedAt: Date })[]>`
+      select * from ticket_escalations where status = 'open' order by created_at desc limit 200`
+    return rows.map(toEscalation)
+  }
+
+  /** Tickets a unit holds whose deadline is before `until`, for the reminder sweep. */
+  async remindable(until: number): Promise<Ticket[]> {
+    const rows = await this.sql<TicketRow[]>`select * from tickets where status in ('dispatched', 'signed-for') and deadline <= ${new Date(until)}
+      and (reminded_after_at is null) order by deadline limit 1000`
+    return rows.map(toTicket)
+  }
+
+  /** Everything a unit handles now (lead, co-unit, or passed down to it), earliest deadline first. */
+  async openForUnit(unitId: string): Promise<Ticket[]> {
+    const rows = await this.sql<TicketRow[]>`select * from tickets where status in ('dispatched', 'signed-for') and lead_unit_id = ${unitId}
+      union all select * from tickets where status in ('dispatched', 'signed-for') and ${unitId} = any(co_unit_ids)
+      union all select * from tickets where status in ('dispatched', 'signed-for') and sub_unit_id = ${unitId}
+      order by deadline limit 20000`
+    return rows.map(toTicket)
+  }
+
+  async pendingRequests(): Promise<Ticket[]> {
+    return (await this.sql<TicketRow[]>`select * from tickets where pending_request is not null order by (pending_request->>'at') limit 500`).map(toTicket)
+  }
+
+  async keySupervised(): Promise<Ticket[]> {
+    return (await this.sql<TicketRow[]>`select * from tickets where key_supervision and status <> 'closed' order by deadline limit 500`).map(toTicket)
+  }
+
+  async escalatedOpen(): Promise<Ticket[]> {
+    return (await this.sql<TicketRow[]>`select * from tickets where escalated and status <> 'closed' order by created_at desc limit 500`).map(toTicket)
+  }
+
+  async overdueOpen(now: number): Promise<Ticket[]> {
+    return (await this.sql<TicketRow[]>`select * from tickets where status in ('dispatched', 'signed-for') and deadline < ${new Date(now)} order by deadline limit 500`).map(toTicket)
+  }
+
+  async mergedInto(ticketId: string): Promise<Ticket[]> {
+    return (await this.sql<TicketRow[]>`select * from tickets where merged_into = ${ticketId} order by created_at`).map(toTicket)
+  }
+
+  async addAttachment(ticketId: string, f: { name: string; contentType: string; data: Buffer; sha256: string; uploadedBy: string; unitId: string | null; at: number }): Promise<AttachmentMeta> {
+    const [row] = await this.sql<(Omit<AttachmentMeta, 'createdAt'> & { createdAt: Date })[]>`
+      insert into ticket_attachments (ticket_id, name, content_type, size, sha256, data, uploaded_by, unit_id, created_at)
+      values (${ticketId}, ${f.name}, ${f.contentType}, ${f.data.length}, ${f.sha256}, ${f.data}, ${f.uploadedBy}, ${f.unitId}, ${new Date(f.at)})
+      returning id, ticket_id, name, content_type, size, sha256, uploaded_by, unit_id, created_at`
+    return { ...row!, createdAt: row!.createdAt.getTime() }
+  }
+
+  async attachments(ticketId: string): Promise<AttachmentMeta[]> {
+    const rows = await this.sql<(Omit<AttachmentMeta, 'createdAt'> & { createdAt: Date })[]>`
+      select id, ticket_id, name, content_type, size, sha256, uploaded_by, unit_id, created_at from ticket_attachments where ticket_id = ${ticketId} order by created_at`
+    return rows.map((r) => ({ ...r, createdAt: r.createdAt.getTime() }))
+  }
+
+  async attachment(ticketId: string, id: string): Promise<(AttachmentMeta & { data: Buffer }) | null> {
+    if (!UUID.test(id)) return null
+    const [row] = await this.sql<(Omit<AttachmentMeta, 'createdAt'> & { createdAt: Date; data: Buffer })[]>`
+      select id, ticket_id, name, content_type, size, sha256, uploaded_by, unit_id, created_at, data from ticket_attachments where ticket_id = ${ticketId} and id = ${id}`
+    return row ? { ...row, createdAt: row.createdAt.getTime() } : null
   }
 
   /** The ids among `ids` that are not active units. */
@@ -101,10 +230,10 @@ export class TicketStore {
       if (!result.ok) throw rejectionError(result.rejection, { number })
       const t = result.ticket
       await tx`insert into tickets (id, number, status, caller_number, caller_name, channel, line_number, category_code, content, address, urgency,
-          limit_hours, deadline, resolved_on_call, lead_unit_id, co_unit_ids, accepted_by, created_at, closed_at, version, repeat_of)
+          limit_hours, deadline, resolved_on_call, lead_unit_id, co_unit_ids, accepted_by, created_at, closed_at, version, repeat_of, contact_allowed, complaint_unit_id)
         values (${t.id}, ${t.number}, ${t.status}, ${t.callerNumber}, ${t.callerName}, ${t.channel}, ${t.lineNumber}, ${t.categoryCode}, ${t.content},
           ${t.address}, ${t.urgency}, ${t.limitHours}, ${date(t.deadline)}, ${t.resolvedOnCall}, ${t.leadUnitId}, ${t.coUnitIds}, ${t.acceptedBy},
-          ${date(t.createdAt)}, ${date(t.closedAt)}, ${t.version}, ${t.repeatOf})`
+          ${date(t.createdAt)}, ${date(t.closedAt)}, ${t.version}, ${t.repeatOf}, ${t.contactAllowed}, ${t.complaintUnitId})`
       await this.record(tx, t, result.events, result.effects)
       if (link) await this.link(tx, t.id, link.callId, link.recordingName, t.createdAt)
       return t
@@ -136,7 +265,12 @@ export class TicketStore {
           resolved_on_call = ${t.resolvedOnCall}, dispatched_at = ${date(t.dispatchedAt)}, signed_for_at = ${date(t.signedForAt)}, replied_at = ${date(t.repliedAt)},
           reply = ${t.reply}, closed_at = ${date(t.closedAt)}, version = ${t.version}, redispatch_count = ${t.redispatchCount}, reopen_count = ${t.reopenCount},
           key_supervision = ${t.keySupervision}, evaluation_result = ${t.evaluationResult}, evaluation_digits = ${t.evaluationDigits},
-          evaluated_at = ${date(t.evaluatedAt)}, evaluation_method = ${t.evaluationMethod}
+          evaluated_at = ${date(t.evaluatedAt)}, evaluation_method = ${t.evaluationMethod}, evaluation_process = ${t.evaluationProcess},
+          evaluation_solved = ${t.evaluationSolved}, evaluation_recorded_by = ${t.evaluationRecordedBy}, evaluation_attempt_id = ${t.evaluationAttemptId},
+          evaluation_call_id = ${t.evaluationCallId}, pending_request = ${t.pendingRequest ? tx.json(jsonAt(t.pendingRequest) as never) : null},
+          sub_unit_id = ${t.subUnitId}, sub_reply = ${t.subReply ? tx.json(jsonAt(t.subReply) as never) : null}, co_replies = ${t.coReplies},
+          assigned_user_id = ${t.assignedUserId}, backup_user_id = ${t.backupUserId}, merged_into = ${t.mergedInto},
+          reminded_before_at = ${date(t.remindedBeforeAt)}, reminded_after_at = ${date(t.remindedAfterAt)}, escalated = ${t.escalated}
         where id = ${t.id} and version = ${expectedVersion} returning id`
       if (rows.length === 0) {
         const [now] = await tx<{ version: number }[]>`select version from tickets where id = ${t.id}`
@@ -161,7 +295,7 @@ export class TicketStore {
       ${f.status ? s`and status = ${f.status}` : s``}
       ${f.from !== undefined ? s`and created_at >= ${new Date(f.from)}` : s``}
       ${f.to !== undefined ? s`and created_at < ${new Date(f.to)}` : s``}
-      ${f.unitId ? s`and (lead_unit_id = ${f.unitId} or ${f.unitId} = any(co_unit_ids))` : s``}`
+      ${f.unitId ? s`and (lead_unit_id = ${f.unitId} or ${f.unitId} = any(co_unit_ids) or sub_unit_id = ${f.unitId})` : s``}`
     const rows = await s<(TicketRow & { total: string })[]>`select t.*, count(*) over () as total from tickets t ${where()}
       order by created_at desc, number desc limit ${f.limit} offset ${f.offset}`
     let total = rows.length > 0 ? Number(rows[0]!.total) : 0
@@ -216,6 +350,22 @@ export class TicketStore {
     return row ? toTicket(row) : null
   }
 
+  /**
+   * 并单: each duplicate merged into `t` is closed with the one reply and gets its own follow-up
+   * call, so every citizen who raised the matter hears back and is asked.
+   */
+  private async closeMerged(tx: Tx, t: Ticket, by: TicketEventDraft | undefined, at: number): Promise<void> {
+    const merged = await tx<{ id: string; lineNumber: string | null; callerNumber: string }[]>`
+      update tickets set status = 'closed', reply = ${t.reply}, replied_at = ${new Date(at)}, closed_at = ${new Date(at)}, version = version + 1
+      where merged_into = ${t.id} and status = 'merged' returning id, line_number, caller_number`
+    for (const m of merged) {
+      await tx`insert into ticket_events (ticket_id, at, actor_id, actor_role, action, from_status, to_status, detail)
+        values (${m.id}, ${new Date(at)}, ${by?.actorId ?? 'system'}, ${by?.actorRole ?? 'system'}, 'close', 'merged', 'closed', ${tx.json({ mergedInto: t.id, mergedIntoNumber: t.number } as never)})`
+      await tx`insert into follow_up_tasks (ticket_id, line_number, phone_number, due_at) values (${m.id}, ${m.lineNumber}, ${m.callerNumber}, ${new Date(at)})
+        on conflict (ticket_id) where status in ('due', 'in-progress') do nothing`
+    }
+  }
+
   /** Audit entries, then effects, in the order the rules gave them. */
   private async record(tx: Tx, t: Ticket, events: TicketEventDraft[], effects: TicketEffect[]): Promise<void> {
     for (const e of events) {
@@ -228,12 +378,16 @@ export class TicketStore {
           // A follow-up still pending (a reopen while it was being dialled) covers this close too.
           await tx`insert into follow_up_tasks (ticket_id, line_number, phone_number, due_at) values (${t.id}, ${t.lineNumber}, ${t.callerNumber}, ${new Date(effect.dueAt)})
             on conflict (ticket_id) where status in ('due', 'in-progress') do nothing`
+          await this.closeMerged(tx, t, events[0], effect.dueAt)
           break
         case 'complete-follow-up':
           await tx`update follow_up_tasks set status = 'done', updated_at = now() where ticket_id = ${t.id} and status in ('due', 'in-progress')`
           break
         case 'cancel-follow-up':
           await tx`update follow_up_tasks set status = 'cancelled', updated_at = now() where ticket_id = ${t.id} and status = 'due'`
+          break
+        case 'notify':
+          // Pushed by the service once the transaction has committed.
           break
         default: {
           const never: never = effect

@@ -147,11 +147,32 @@ t.test('tickets over REST', async (t) => {
     select status, phone_number, line_number, attempts from follow_up_tasks where ticket_id = ${ticket.id} order by id`
   t.same(tasks, [{ status: 'due', phoneNumber: caller, lineNumber: '12345', attempts: 0 }], 'closing queued one follow-up call, on the line the caller called')
 
+  // An agent cannot forge the citizen's own key press (issue 12, finding 7), nor record an
+  // evaluation without a follow-up call with the citizen.
+  res = await inject('POST', `/v1/tickets/${ticket.id}/evaluate`, agent, { version: ticket.version, result: 'satisfied', digits: '1', method: 'phone-dtmf' })
+  t.equal(res.statusCode, 403, "an agent's forged phone-dtmf evaluation is refused")
+  t.match(res.json(), { code: 'HOTLINE_TICKET_FORBIDDEN', message: /only the follow-up dialer/ })
+  res = await inject('POST', `/v1/tickets/${ticket.id}/evaluate`, agent, { version: ticket.version, result: 'satisfied' })
+  t.equal(res.statusCode, 400, 'no follow-up call of the agent about this ticket: refused')
+  t.match(res.json(), { message: /body\.callId/ })
+  // The agent-assisted follow-up call, as the dialer and the call flow record it.
+  const [task] = await sql<{ id: string }[]>`select id from follow_up_tasks where ticket_id = ${ticket.id} and status = 'due'`
+  const attemptId = randomUUID()
+  const followUpCallId = randomUUID()
+  t.teardown(async () => { await sql`delete from dial_attempts where id = ${attemptId}`; await sql`delete from calls where id = ${followUpCallId}` })
+  await sql`insert into dial_attempts (id, kind, task_id, attempt_no, channel_id, trunk_id, phone_number, state, agent_id, created_at, answered_at)
+    values (${attemptId}, 'follow-up', ${task!.id}, 1, ${`tk-followup-${attemptId}`}, 'trunk', ${caller}, 'answered', 'tk-agent', now(), now())`
+  await sql`insert into calls (id, caller_number, dialled_number, line_number, caller_channel_id, arrived_at, answered_at, agent_id)
+    values (${followUpCallId}, ${caller}, ${caller}, '12345', ${`tk-followup-${attemptId}`}, now(), now(), 'tk-agent')`
+  res = await inject('POST', `/v1/tickets/${ticket.id}/evaluate`, supervisor, { version: ticket.version, result: 'satisfied', callId: followUpCallId })
+  t.equal(res.statusCode, 400, "someone else's follow-up call does not count")
+
   // The caller is unsatisfied: the ticket goes back for re-handling (退回重办).
-  res = await inject('POST', `/v1/tickets/${ticket.id}/evaluate`, agent, { version: ticket.version, result: 'unsatisfied', digits: '3', method: 'phone-dtmf' })
+  res = await inject('POST', `/v1/tickets/${ticket.id}/evaluate`, agent, { version: ticket.version, result: 'unsatisfied', digits: '3' })
   t.equal(res.statusCode, 200, 'evaluated')
   ticket = res.json() as TicketBody
-  t.match(ticket, { status: 'reopened', reopenCount: 1, evaluationResult: 'unsatisfied', evaluationDigits: '3', evaluationMethod: 'phone-dtmf', closedAt: null })
+  t.match(ticket, { status: 'reopened', reopenCount: 1, evaluationResult: 'unsatisfied', evaluationDigits: '3', evaluationMethod: 'agent-call', closedAt: null })
+  t.match(ticket, { evaluationRecordedBy: 'tk-agent', evaluationCallId: followUpCallId, evaluationAttemptId: attemptId }, "marked as the agent's, tied to the agent's follow-up call")
   tasks = await sql`select status, phone_number, line_number, attempts from follow_up_tasks where ticket_id = ${ticket.id} order by id`
   t.same(tasks.map((x) => x.status), ['done'], 'the follow-up is done')
 

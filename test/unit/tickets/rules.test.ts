@@ -41,11 +41,15 @@ function run(ticket: Ticket, steps: [TicketAction, Actor, number?][]): Ticket {
   return cur
 }
 const ok = (r: TransitionResult) => { if (!r.ok) throw new Error(r.rejection.message); return r }
+const code = (r: TransitionResult) => (r.ok ? 'ok' : r.rejection.code)
 
 const dispatch: TicketAction = { type: 'dispatch', leadUnitId: 'housing-bureau', coUnitIds: ['district-a'] }
 const signFor: TicketAction = { type: 'sign-for' }
 const reply: TicketAction = { type: 'reply', content: '已协调城管清理' }
 const close: TicketAction = { type: 'close' }
+/** The co-unit's reply, which the lead unit's reply waits for. */
+const coReply: [TicketAction, Actor] = [{ type: 'reply', content: '街道已配合' }, district]
+const dtmf = (result: 'satisfied' | 'basically-satisfied' | 'unsatisfied', digits: string): TicketAction => ({ type: 'evaluate', result, digits, method: 'phone-dtmf', attemptId: 'attempt-1' })
 
 t.test('accepting makes a ticket with a deadline, version 1 and one audit entry', async (t) => {
   const r = ok(acceptTicket(draft, { id: 'x', number: '12345-20261126-000007', category: cityManagement, actor: agent, now: T0, repeat: noRepeat }))
@@ -77,7 +81,7 @@ t.test('the whole life: dispatch → sign for → reply → close → evaluate',
   t.equal(s.ticket.status, 'signed-for')
   t.equal(s.ticket.signedForAt, T0 + 2 * HOUR)
   t.match(s.events[0]!.detail, { unitId: 'housing-bureau' })
-  cur = s.ticket
+  cur = run(s.ticket, [coReply])
   const r = ok(transitionTicket(cur, reply, housing, T0 + 3 * HOUR))
   t.equal(r.ticket.status, 'replied')
   t.equal(r.ticket.reply, '已协调城管清理')
@@ -87,18 +91,18 @@ t.test('the whole life: dispatch → sign for → reply → close → evaluate',
   t.equal(c.ticket.closedAt, T0 + 4 * HOUR)
   t.same(c.effects, [{ kind: 'schedule-follow-up', dueAt: T0 + 4 * HOUR }], 'every close queues a follow-up (100% 回访)')
   cur = c.ticket
-  const e = ok(transitionTicket(cur, { type: 'evaluate', result: 'satisfied', digits: '1', method: 'phone-dtmf' }, dialer, T0 + 5 * HOUR))
+  const e = ok(transitionTicket(cur, dtmf('satisfied', '1'), dialer, T0 + 5 * HOUR))
   t.equal(e.ticket.status, 'closed', 'a satisfied caller leaves it closed')
   t.equal(e.ticket.evaluationResult, 'satisfied')
   t.equal(e.ticket.evaluationDigits, '1')
   t.same(e.effects, [{ kind: 'complete-follow-up' }])
-  const again = transitionTicket(e.ticket, { type: 'evaluate', result: 'unsatisfied', digits: '3', method: 'phone-dtmf' }, dialer, T0 + 6 * HOUR)
+  const again = transitionTicket(e.ticket, dtmf('unsatisfied', '3'), dialer, T0 + 6 * HOUR)
   t.equal(again.ok ? null : again.rejection.code, 'ILLEGAL_TRANSITION', 'one evaluation per close')
 })
 
 t.test('an unsatisfied caller reopens the ticket for another round', async (t) => {
-  const closed = run(accepted(), [[dispatch, agent], [signFor, housing], [reply, housing], [close, agent, T0 + 10 * HOUR]])
-  const e = ok(transitionTicket(closed, { type: 'evaluate', result: 'unsatisfied', digits: '3', method: 'phone-dtmf' }, dialer, T0 + 20 * HOUR))
+  const closed = run(accepted(), [[dispatch, agent], [signFor, housing], coReply, [reply, housing], [close, agent, T0 + 10 * HOUR]])
+  const e = ok(transitionTicket(closed, dtmf('unsatisfied', '3'), dialer, T0 + 20 * HOUR))
   t.equal(e.ticket.status, 'reopened')
   t.equal(e.ticket.reopenCount, 1)
   t.equal(e.ticket.closedAt, null)
@@ -106,9 +110,9 @@ t.test('an unsatisfied caller reopens the ticket for another round', async (t) =
   t.equal(e.ticket.deadline, T0 + 20 * HOUR + 72 * HOUR, 'a fresh handling limit from the reopening')
   t.same(e.events.map((x) => [x.action, x.fromStatus, x.toStatus]), [['evaluate', 'closed', 'closed'], ['reopen', 'closed', 'reopened']])
   t.same(e.effects, [{ kind: 'complete-follow-up' }], 'the follow-up itself is done')
-  const again = run(e.ticket, [[dispatch, agent], [signFor, housing], [reply, housing], [close, agent, T0 + 30 * HOUR]])
+  const again = run(e.ticket, [[dispatch, agent], [signFor, housing], coReply, [reply, housing], [close, agent, T0 + 30 * HOUR]])
   t.equal(again.redispatchCount, 0, 'sending a reopened ticket back is re-handling, not a re-dispatch')
-  const second = ok(transitionTicket(again, { type: 'evaluate', result: 'basically-satisfied', digits: '2', method: 'phone-dtmf' }, dialer, T0 + 31 * HOUR))
+  const second = ok(transitionTicket(again, dtmf('basically-satisfied', '2'), dialer, T0 + 31 * HOUR))
   t.equal(second.ticket.evaluationResult, 'basically-satisfied', 'closed again, it can be evaluated again')
 })
 
@@ -120,7 +124,7 @@ t.test('resolved on call: closed at acceptance only', async (t) => {
   const plain = transitionTicket(accepted(), close, agent, T0)
   t.equal(plain.ok ? null : plain.rejection.code, 'ILLEGAL_TRANSITION', 'an accepted ticket is not closed without a reply')
   const late = run(accepted(), [[dispatch, agent]])
-  const lateClaim = transitionTicket(run(late, [[signFor, housing], [reply, housing]]), { type: 'close', resolvedOnCall: true }, agent, T0)
+  const lateClaim = transitionTicket(run(late, [[signFor, housing], coReply, [reply, housing]]), { type: 'close', resolvedOnCall: true }, agent, T0)
   t.equal(lateClaim.ok ? null : lateClaim.rejection.code, 'ILLEGAL_TRANSITION', 'a dispatched ticket cannot be claimed as resolved on call afterwards')
 })
 
@@ -129,11 +133,11 @@ t.test('illegal transitions are rejected with the state and the action', async (
     ['sign for an accepted ticket', accepted(), signFor, supervisor],
     ['reply before signing for', run(accepted(), [[dispatch, agent]]), reply, housing],
     ['close a dispatched ticket', run(accepted(), [[dispatch, agent]]), close, agent],
-    ['dispatch a replied ticket', run(accepted(), [[dispatch, agent], [signFor, housing], [reply, housing]]), dispatch, agent],
+    ['dispatch a replied ticket', run(accepted(), [[dispatch, agent], [signFor, housing], coReply, [reply, housing]]), dispatch, agent],
     ['reopen an accepted ticket', accepted(), { type: 'reopen', reason: 'x' }, supervisor],
-    ['evaluate a replied ticket', run(accepted(), [[dispatch, agent], [signFor, housing], [reply, housing]]), { type: 'evaluate', result: 'satisfied', digits: null, method: 'agent-call' }, agent],
+    ['evaluate a replied ticket', run(accepted(), [[dispatch, agent], [signFor, housing], coReply, [reply, housing]]), { type: 'evaluate', result: 'satisfied', digits: null, method: 'agent-call' }, agent],
     ['supervise a closed ticket', run(accepted(), [[{ type: 'close', resolvedOnCall: true }, agent]]), { type: 'supervise', note: 'x' }, supervisor],
-    ['return a replied ticket', run(accepted(), [[dispatch, agent], [signFor, housing], [reply, housing]]), { type: 'return', reason: 'x' }, housing],
+    ['return a replied ticket', run(accepted(), [[dispatch, agent], [signFor, housing], coReply, [reply, housing]]), { type: 'return', reason: 'x' }, housing],
     ['sign for twice', run(accepted(), [[dispatch, agent], [signFor, housing]]), signFor, housing]
   ]
   for (const [what, ticket, action, actor] of cases) {
@@ -148,16 +152,15 @@ t.test('illegal transitions are rejected with the state and the action', async (
 t.test('role rules', async (t) => {
   const dispatched = run(accepted(), [[dispatch, agent]])
   const signed = run(dispatched, [[signFor, housing]])
-  const code = (r: TransitionResult) => (r.ok ? 'ok' : r.rejection.code)
   t.equal(code(transitionTicket(dispatched, signFor, district, T0)), 'FORBIDDEN', 'a co-unit does not sign for')
   t.equal(code(transitionTicket(dispatched, signFor, stranger, T0)), 'FORBIDDEN', 'an unrelated unit does not sign for')
   t.equal(code(transitionTicket(dispatched, signFor, agent, T0)), 'FORBIDDEN', 'an agent does not sign for a unit')
   t.equal(code(transitionTicket(dispatched, signFor, supervisor, T0)), 'ok', 'a supervisor may act for a unit')
   t.equal(code(transitionTicket(signed, reply, stranger, T0)), 'FORBIDDEN', 'an unrelated unit does not reply')
   t.equal(code(transitionTicket(dispatched, dispatch, housing, T0)), 'FORBIDDEN', 'a unit does not dispatch')
-  t.equal(code(transitionTicket(run(signed, [[reply, housing]]), close, housing, T0)), 'FORBIDDEN', 'a unit does not close its own ticket')
+  t.equal(code(transitionTicket(run(signed, [coReply, [reply, housing]]), close, housing, T0)), 'FORBIDDEN', 'a unit does not close its own ticket')
   t.equal(code(transitionTicket(dispatched, { type: 'supervise', note: 'x' }, agent, T0)), 'FORBIDDEN', 'agents do not supervise')
-  t.equal(code(transitionTicket(run(signed, [[reply, housing]]), { type: 'reopen', reason: 'x' }, agent, T0)), 'FORBIDDEN', 'agents do not reopen')
+  t.equal(code(transitionTicket(run(signed, [coReply, [reply, housing]]), { type: 'reopen', reason: 'x' }, agent, T0)), 'FORBIDDEN', 'agents do not reopen')
   t.equal(code(transitionTicket(dispatched, { type: 'return', reason: 'not ours' }, district, T0)), 'FORBIDDEN', 'only the lead unit returns a ticket')
   t.equal(code(transitionTicket(dispatched, signFor, { id: 'U9', role: 'unit', unitId: null }, T0)), 'FORBIDDEN', 'a unit user without a unit does nothing')
   t.equal(code(transitionTicket(accepted(), signFor, stranger, T0)), 'FORBIDDEN', 'role rules come before state rules')
@@ -173,22 +176,37 @@ t.test('role rules', async (t) => {
   t.match(sup.events[0], { action: 'supervise', actorId: 'S1', detail: { note: '请加快办理', method: 'phone' } }, 'supervision is an audit entry')
 })
 
-t.test('return and re-dispatch count toward key supervision', async (t) => {
+t.test('return is a request the center rules on; re-dispatches count toward key supervision', async (t) => {
   let cur = run(accepted(), [[dispatch, agent]])
   const ret = ok(transitionTicket(cur, { type: 'return', reason: '不属于本单位职责' }, housing, T0 + HOUR))
-  t.equal(ret.ticket.status, 'returned')
-  t.equal(ret.ticket.leadUnitId, null, 'back with the center')
-  t.match(ret.events[0]!.detail, { leadUnitId: 'housing-bureau', reason: '不属于本单位职责' })
+  t.equal(ret.ticket.status, 'dispatched', '首办负责: the unit keeps the ticket until the center rules')
+  t.equal(ret.ticket.leadUnitId, 'housing-bureau')
+  t.match(ret.ticket.pendingRequest, { kind: 'return', unitId: 'housing-bureau', reason: '不属于本单位职责' })
+  t.match(ret.events[0]!.detail, { leadUnitId: 'housing-bureau', reason: '不属于本单位职责', requested: true })
+  t.equal(ret.ticket.deadline, cur.deadline, 'its deadline keeps running')
+  const twice = transitionTicket(ret.ticket, { type: 'request-extension', reason: 'x', hours: 24 }, housing, T0 + HOUR)
+  t.match(twice.ok ? '' : twice.rejection.message, /return request is already waiting/, 'one request at a time')
+  const refused = ok(transitionTicket(ret.ticket, { type: 'rule-return', decision: 'reject', ruling: '属地管理，由住建局牵头' }, supervisor, T0 + 2 * HOUR))
+  t.same([refused.ticket.status, refused.ticket.leadUnitId, refused.ticket.pendingRequest, refused.ticket.redispatchCount], ['dispatched', 'housing-bureau', null, 0], 'sent back with a ruling: still theirs, no re-dispatch')
+  t.same(refused.effects, [{ kind: 'notify', unitIds: ['housing-bureau'], reason: 'ruled' }], 'the unit is told')
+  t.equal(code(transitionTicket(refused.ticket, { type: 'rule-return', decision: 'reject', ruling: 'x' }, supervisor, T0)), 'ILLEGAL_TRANSITION', 'no ruling without a request')
+  t.equal(code(transitionTicket(ret.ticket, { type: 'rule-return', decision: 'reject', ruling: 'x' }, agent, T0)), 'FORBIDDEN', 'agents do not rule')
   cur = ret.ticket
   const units = ['district-a', 'water-company', 'housing-bureau']
   for (let i = 0; i < KEY_SUPERVISION_REDISPATCHES; i++) {
-    const d = ok(transitionTicket(cur, { type: 'dispatch', leadUnitId: units[i]!, coUnitIds: [] }, agent, T0 + (i + 2) * HOUR))
+    const d = ok(i % 2 === 0
+      ? transitionTicket(cur, { type: 'rule-return', decision: 'redispatch', leadUnitId: units[i]!, coUnitIds: [], ruling: '改派' }, supervisor, T0 + (i + 2) * HOUR)
+      : transitionTicket(cur, { type: 'dispatch', leadUnitId: units[i]!, coUnitIds: [] }, agent, T0 + (i + 2) * HOUR))
     t.equal(d.ticket.redispatchCount, i + 1, `re-dispatch ${i + 1} counted`)
+    t.equal(d.ticket.pendingRequest, null, 'the request is settled')
     t.equal(d.ticket.keySupervision, i + 1 >= KEY_SUPERVISION_REDISPATCHES, `key supervision ${i + 1 >= 3 ? 'from' : 'not before'} the third`)
-    if (i === 1) t.match(d.events[0]!.detail, { redispatch: true, previousLeadUnitId: units[0] }, 'taken from a unit directly: the trail names it')
-    if (i + 1 === KEY_SUPERVISION_REDISPATCHES) t.match(d.events[0]!.detail, { keySupervision: true, redispatchCount: 3 }, 'the audit entry marks the step into key supervision')
-    // Alternate: a unit returns it, or the center takes it away directly (改派 from dispatched).
-    cur = i % 2 === 0 ? d.ticket : ok(transitionTicket(d.ticket, { type: 'return', reason: 'again' }, { id: 'u', role: 'unit', unitId: units[i]! }, T0)).ticket
+    const dispatchEvent = d.events.find((e) => e.action === 'dispatch')!
+    if (i === 1) t.match(dispatchEvent.detail, { redispatch: true, previousLeadUnitId: units[0] }, 'taken from a unit directly: the trail names it')
+    if (i === 0) t.same(d.events.map((e) => e.action), ['rule-return', 'dispatch'], 'a granted return is ruled, then re-dispatched')
+    if (i + 1 === KEY_SUPERVISION_REDISPATCHES) t.match(dispatchEvent.detail, { keySupervision: true, redispatchCount: 3 }, 'the audit entry marks the step into key supervision')
+    // Alternate: a unit asks to return it, or the center takes it away directly (改派 from dispatched).
+    cur = i % 2 === 0 ? ok(transitionTicket(d.ticket, { type: 'return', reason: 'again' }, { id: 'u', role: 'unit', unitId: units[i]! }, T0)).ticket : d.ticket
+    if (i % 2 === 1) cur = ok(transitionTicket(cur, { type: 'return', reason: 'again' }, { id: 'u', role: 'unit', unitId: units[i]! }, T0)).ticket
   }
 })
 
@@ -203,9 +221,9 @@ t.test('overdue', async (t) => {
   const d = run(accepted(), [[dispatch, agent]])
   t.equal(isOverdue(d, d.deadline), false, 'at the deadline itself: not yet')
   t.equal(isOverdue(d, d.deadline + 1), true, 'after it, while waiting for the reply')
-  const repliedInTime = run(d, [[signFor, housing], [reply, housing, d.deadline - HOUR]])
+  const repliedInTime = run(d, [[signFor, housing], coReply, [reply, housing, d.deadline - HOUR]])
   t.equal(isOverdue(repliedInTime, d.deadline + DAY), false, 'replied in time stays on time')
-  const repliedLate = run(d, [[signFor, housing], [reply, housing, d.deadline + HOUR]])
+  const repliedLate = run(d, [[signFor, housing], coReply, [reply, housing, d.deadline + HOUR]])
   t.equal(isOverdue(repliedLate, d.deadline + 2 * HOUR), true, 'a late reply stays late')
   t.equal(isOverdue(run(repliedLate, [[close, agent, d.deadline + DAY]]), d.deadline + 2 * DAY), true, 'closing does not clear it')
   const onCall = run(accepted(), [[{ type: 'close', resolvedOnCall: true }, agent, T0]])
