@@ -22,6 +22,8 @@ import type { Config } from './config.ts'
 import { systemClock, type Clock } from './domain/clock.ts'
 import { createSql, type Sql } from './db/sql.ts'
 import { registerErrorHandling } from './http/errors.ts'
+import { loggerOptions } from './http/logging.ts'
+import { readTlsFiles, registerSecurityHeaders } from './http/security.ts'
 import { healthRoutes } from './http/health.ts'
 import { createMetrics } from './http/metrics.ts'
 import { AriConnection } from './pbx/ari/connection.ts'
@@ -82,11 +84,10 @@ export interface Hotline {
 
 export async function createHotline(config: Config, options: { clock?: Clock; logger?: boolean | object; dialerClock?: Clock } = {}): Promise<Hotline> {
   const clock = options.clock ?? systemClock
+  const tls = readTlsFiles(config.HOTLINE_TLS_CERT, config.HOTLINE_TLS_KEY)
   const app = Fastify({
-    logger: options.logger ?? {
-      level: config.LOG_LEVEL,
-      redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token']
-    },
+    ...(tls ? { https: tls } : {}),
+    logger: loggerOptions(config.LOG_LEVEL, options.logger),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } }
   })
   const log = app.log as unknown as Logger
@@ -137,6 +138,8 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
     }
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
+  const sipWsUrl = config.HOTLINE_SIP_WS_URL ?? config.HOTLINE_ARI_URL.replace(/^http/, 'ws').replace(/\/+$/, '') + '/ws'
+  await registerSecurityHeaders(app, { connectSources: [new URL(sipWsUrl).origin], tls: tls !== null })
   await registerAuth(app, config.HOTLINE_JWT_SECRET)
   registerErrorHandling(app)
   const audit = await attachAudit({ app, sql, log: log.child({ component: 'audit' }), retentionDays: config.HOTLINE_AUDIT_RETENTION_DAYS, now: () => clock.now() })
@@ -176,7 +179,6 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   calls.on('rejoined', (call) => { control.onRejoined(call).catch((err) => log.warn({ err, callId: call.callId }, 'restoring call control after a rejoin failed')) })
   calls.on('ended', (call) => { control.onCallEnded(call).catch((err) => log.warn({ err, callId: call.callId }, 'call control clean-up failed')) })
   const pop = new ScreenPop({ directory, tickets, log: log.child({ component: 'screen-pop' }), now: () => clock.now() })
-  const sipWsUrl = config.HOTLINE_SIP_WS_URL ?? config.HOTLINE_ARI_URL.replace(/^http/, 'ws').replace(/\/+$/, '') + '/ws'
   await app.register(callControlRoutes({ control, pop, agents, seats, sipWsUrl, sipDomain: new URL(sipWsUrl).hostname }))
   await app.register(softphoneRoutes())
   await app.register(seatRoutes({ seats }))

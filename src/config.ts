@@ -52,6 +52,13 @@ export const ConfigSchema = Type.Object({
   HOTLINE_WALLBOARD_PUSH_MS: Type.Integer({ default: 250, minimum: 50, maximum: 2000 }),
   HOTLINE_TIMEZONE: Type.String({ default: 'Asia/Shanghai' }),
   HOTLINE_TOKEN_TTL_S: Type.Integer({ default: 43200, minimum: 60 }),
+  /**
+   * HTTPS and WSS: PEM files of the operator's certificate (with its chain) and private key.
+   * Both or neither; without them the server speaks plain HTTP (keep it on loopback then, or
+   * behind a TLS-terminating proxy).
+   */
+  HOTLINE_TLS_CERT: Type.Optional(Type.String({ minLength: 1 })),
+  HOTLINE_TLS_KEY: Type.Optional(Type.String({ minLength: 1 })),
   /** Days the security audit log is kept (purged daily beyond). Never below 180: MLPS level 3 asks for six months. */
   HOTLINE_AUDIT_RETENTION_DAYS: Type.Integer({ default: 365, minimum: 180, maximum: 36500 }),
   /**
@@ -139,6 +146,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       return `${name} ${e.message ?? 'is invalid'}`
     })
     throw new ConfigError([...new Set(problems)])
+  }
+  if ((data.HOTLINE_TLS_CERT === undefined) !== (data.HOTLINE_TLS_KEY === undefined)) {
+    throw new ConfigError(['HOTLINE_TLS_CERT and HOTLINE_TLS_KEY go together: set both (HTTPS) or neither (plain HTTP)'])
   }
   return Object.freeze(data as Static<typeof ConfigSchema>)
 }

@@ -40,14 +40,8 @@ function toast(text, bad = false) {
 }
 
 // ---- login --------------------------------------------------------------------------------
+// The token comes from the login form only, never from the URL: a URL ends up in logs and history.
 function readToken() {
-  const url = new URL(location.href)
-  const fromUrl = url.searchParams.get('token')
-  if (fromUrl) {
-    sessionStorage.setItem('hotline.token', fromUrl)
-    url.searchParams.delete('token')
-    history.replaceState(null, '', url.pathname + url.search)
-  }
   return sessionStorage.getItem('hotline.token')
 }
 

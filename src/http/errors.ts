@@ -5,6 +5,7 @@
  */
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { AgentRejected } from '../agents/service.ts'
+import { redactUrl } from './logging.ts'
 import { AriAuthError, AriError, AriUnreachable } from '../pbx/ari/errors.ts'
 
 export interface ApiErrorBody { code: string; message: string; details?: Record<string, unknown> }
@@ -46,7 +47,7 @@ export function describeError(error: FastifyError | Error): { status: number; bo
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { status, body, internal } = describeError(error)
-    if (internal) request.log.error({ err: error, url: request.url, method: request.method, params: request.params }, 'request failed')
+    if (internal) request.log.error({ err: error, url: redactUrl(request.url), method: request.method, params: request.params }, 'request failed')
     return reply.code(status).send(body)
   })
 
