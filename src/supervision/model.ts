@@ -117,10 +117,34 @@ export interface SupervisorWallboardClientToServer {
   'supervisor:call-to-head': (body: { queueId: string; callId: string }, ack: (res: Ack<unknown>) => void) => void
 }
 
-/** 13800138000 → 138****8000; short numbers keep their first and last digit only. */
+/**
+ * A caller's number as the wallboard shows it (个人信息去标识化): every hidden digit becomes one
+ * star, and no more than half of a citizen's digits ever show.
+ *   mobile (11 digits, 1[3-9]…)           13800138000 → 138****8000   (the usual practice)
+ *   landline with its area code (0…, ≥10)  02165123456 → 021******56  (area code and the last 2)
+ *   local landline and others (7–9 digits) 65123456    → ******56     (the last 2)
+ *   short service numbers (≤ 6)            110         → 1*0          (first and last)
+ * A leading + or 86/0086 country prefix is kept as it is; anything that is not a number
+ * ("anonymous") keeps its first 3 and last 4 characters, as before.
+ */
 export function maskCaller(number: string, mask: boolean): string {
   if (!mask) return number
-  if (number.length >= 7) return `${number.slice(0, 3)}****${number.slice(-4)}`
-  if (number.length <= 2) return '*'.repeat(number.length)
-  return `${number[0]}${'*'.repeat(number.length - 2)}${number.at(-1)}`
+  const m = /^(\+86|0086|86(?=1[3-9]\d{9}$)|\+)?(\d+)$/.exec(number)
+  if (!m) return number.length >= 7 ? `${number.slice(0, 3)}****${number.slice(-4)}` : hideMiddle(number, 1, 1)
+  const prefix = m[1] ?? ''
+  const digits = m[2]!
+  return prefix + maskDigits(digits)
+}
+
+function maskDigits(d: string): string {
+  if (d.length <= 2) return '*'.repeat(d.length)
+  if (d.length <= 6) return hideMiddle(d, 1, 1)
+  if (/^1[3-9]\d{9}$/.test(d)) return hideMiddle(d, 3, 4)
+  if (d.startsWith('0') && d.length >= 10) return hideMiddle(d, /^0[12]/.test(d) ? 3 : 4, 2)
+  return hideMiddle(d, 0, 2)
+}
+
+function hideMiddle(s: string, head: number, tail: number): string {
+  if (s.length <= 2) return '*'.repeat(s.length)
+  return s.slice(0, head) + '*'.repeat(s.length - head - tail) + s.slice(s.length - tail)
 }

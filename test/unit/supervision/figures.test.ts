@@ -78,3 +78,27 @@ t.test('masking', async (t) => {
   t.equal(maskCaller('110', true), '1*0')
   t.equal(maskCaller('anonymous', true), 'ano****mous')
 })
+
+t.test('masking landlines: 7- and 8-digit numbers no longer show whole or nearly whole', async (t) => {
+  const cases: [string, string][] = [
+    ['6512345', '*****45'],          // was 651****2345: all seven digits, stars added
+    ['65123456', '******56'],        // was 651****3456: seven of eight
+    ['02165123456', '021******56'],  // Shanghai, area code and last 2
+    ['01065123456', '010******56'],  // Beijing
+    ['075512345678', '0755******78'], // Shenzhen: four-digit area code
+    ['05718123456', '0571*****56'],  // Hangzhou with a 7-digit local number
+    ['+8613800138000', '+86138****8000'],
+    ['8613800138000', '86138****8000'],
+    ['12345', '1***5'],
+    ['95588', '9***8'],
+    ['7', '*'],
+    ['', '']
+  ]
+  for (const [number, shown] of cases) t.equal(maskCaller(number, true), shown, `${number} → ${shown}`)
+  for (const [number] of cases) {
+    const digits = number.replace(/^(\+86|0086|86(?=1))/, '')
+    const visible = maskCaller(number, true).replace(/^(\+86|0086|86(?=1))/, '').replace(/\*/g, '').length
+    if (digits.length >= 7) t.ok(visible * 100 <= digits.length * 64, `${number}: at most ~64% of the digits visible (${visible}/${digits.length})`)
+    t.equal(maskCaller(number, true).length, number.length, `${number}: one star per hidden digit`)
+  }
+})
