@@ -51,6 +51,7 @@ import { callControlRoutes } from './calls/control-routes.ts'
 import { ScreenPop } from './realtime/screen-pop.ts'
 import { softphoneRoutes } from './softphone/routes.ts'
 import { seatRoutes } from './seats/routes.ts'
+import { parseNumberPlan, transferTargetRefusal } from './number-plan/rules.ts'
 import { SeatService } from './seats/service.ts'
 import { SeatAssignments, SeatSecrets } from './seats/store.ts'
 import { ariSeatAuth } from './seats/pbx.ts'
@@ -172,9 +173,17 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   await app.register(ticketRoutes({ tickets, now: () => clock.now(), attachmentMaxBytes: config.HOTLINE_ATTACHMENT_MAX_BYTES }))
   await app.register(statisticsRoutes({ store: new StatisticsStore(sql), timeZone: config.HOTLINE_TIMEZONE, now: () => clock.now() }))
 
+  // Every number the center dials out passes the number plan (toll fraud); transfer targets are checked once, here.
+  const numberPlan = parseNumberPlan(config.HOTLINE_NUMBER_PLAN)
+  const pbxTrunks = [...new Set([config.HOTLINE_TRANSFER_TRUNK, config.HOTLINE_CALLBACK_TRUNK])]
+  const transferTargets = parseTransferTargets(config.HOTLINE_TRANSFER_TARGETS)
+  for (const target of transferTargets) {
+    const refusal = transferTargetRefusal(numberPlan, target)
+    if (refusal) throw new Error(`HOTLINE_TRANSFER_TARGETS: ${refusal}`)
+  }
   const control = new CallControl({
     rest: ari.rest, redis, live: liveCalls, calls, agents, log: log.child({ component: 'call-control' }),
-    settings: { app: config.HOTLINE_ARI_APP, mohClass: config.HOTLINE_MOH_CLASS, trunk: config.HOTLINE_TRANSFER_TRUNK, targets: parseTransferTargets(config.HOTLINE_TRANSFER_TARGETS), ringTimeoutSeconds: config.HOTLINE_RING_TIMEOUT_S }
+    settings: { app: config.HOTLINE_ARI_APP, mohClass: config.HOTLINE_MOH_CLASS, trunk: config.HOTLINE_TRANSFER_TRUNK, targets: transferTargets, ringTimeoutSeconds: config.HOTLINE_RING_TIMEOUT_S }
   })
   calls.on('rejoined', (call) => { control.onRejoined(call).catch((err) => log.warn({ err, callId: call.callId }, 'restoring call control after a rejoin failed')) })
   calls.on('ended', (call) => { control.onCallEnded(call).catch((err) => log.warn({ err, callId: call.callId }, 'call control clean-up failed')) })
@@ -194,7 +203,8 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
 
   const followUps = await attachFollowUps({
     app, sql, rest: ari.rest, calls, tickets, clock: options.dialerClock ?? clock, log,
-    settings: { app: config.HOTLINE_ARI_APP, timeZone: config.HOTLINE_TIMEZONE, tickMs: config.HOTLINE_DIALER_TICK_MS, inputTimeoutMs: config.HOTLINE_SURVEY_INPUT_TIMEOUT_S * 1000, callerId: config.HOTLINE_DIALER_CALLER_ID }
+    settings: { app: config.HOTLINE_ARI_APP, timeZone: config.HOTLINE_TIMEZONE, tickMs: config.HOTLINE_DIALER_TICK_MS, inputTimeoutMs: config.HOTLINE_SURVEY_INPUT_TIMEOUT_S * 1000, callerId: config.HOTLINE_DIALER_CALLER_ID, numberPlan },
+    audit: audit.log, pbxTrunks
   })
 
   const callbackStore = new CallbackStore(sql)
@@ -205,7 +215,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       app: config.HOTLINE_ARI_APP, timeZone: config.HOTLINE_TIMEZONE, offerAfterMs: config.HOTLINE_CALLBACK_OFFER_AFTER_S * 1000,
       abandonAfterMs: config.HOTLINE_CALLBACK_ABANDON_AFTER_S * 1000, maxAttempts: config.HOTLINE_CALLBACK_MAX_ATTEMPTS,
       retryMinutes: config.HOTLINE_CALLBACK_RETRY_MINUTES.split(',').map(Number), ringSeconds: config.HOTLINE_CALLBACK_RING_S,
-      trunkId: config.HOTLINE_CALLBACK_TRUNK, callerId: config.HOTLINE_DIALER_CALLER_ID, tickMs: config.HOTLINE_DIALER_TICK_MS > 0 ? 1000 : 0
+      trunkId: config.HOTLINE_CALLBACK_TRUNK, callerId: config.HOTLINE_DIALER_CALLER_ID, numberPlan, tickMs: config.HOTLINE_DIALER_TICK_MS > 0 ? 1000 : 0
     }
   })
   callbacks.attach()

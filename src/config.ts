@@ -87,6 +87,11 @@ export const ConfigSchema = Type.Object({
   HOTLINE_DIALER_TICK_MS: Type.Integer({ default: 200, minimum: 0, maximum: 60000 }),
   /** Caller id on follow-up calls and callbacks: the center's own number. */
   HOTLINE_DIALER_CALLER_ID: Type.String({ default: '12345', pattern: '^[0-9+]{2,32}$' }),
+  /**
+   * Kinds of numbers the center may dial out (follow-ups, callbacks, transfer targets), comma-separated
+   * from mobile, local, domestic, service, toll-free, premium, international (src/number-plan/rules.ts).
+   */
+  HOTLINE_NUMBER_PLAN: Type.String({ default: 'local,mobile', pattern: '^[a-z, -]*$' }),
   /** Seconds of silence after the survey question before it is asked again (then given up). */
   HOTLINE_SURVEY_INPUT_TIMEOUT_S: Type.Integer({ default: 6, minimum: 2, maximum: 60 }),
   /** Seconds a caller waits before hearing that they may press 1 to be called back; 0: never offered. */

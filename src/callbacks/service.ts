@@ -29,6 +29,7 @@ import type { AriRest } from '../pbx/ari/rest.ts'
 import type { QueueEntry } from '../queueing/model.ts'
 import type { QueueWaitingStore } from '../queueing/store.ts'
 import type { CallbackStore, CallbackTask } from './store.ts'
+import type { NumberPlan } from '../number-plan/rules.ts'
 
 export const CALLBACK_ENTRY = 'callback'
 const CALLBACK_KEY = '1'
@@ -45,6 +46,8 @@ export interface CallbackSettings {
   ringSeconds: number
   trunkId: string
   callerId: string
+  /** Kinds of numbers that may be called back (HOTLINE_NUMBER_PLAN); a caller id outside it fails the attempt. */
+  numberPlan: NumberPlan
   /** ms between passes that queue due callbacks; 0: tests call tick(). */
   tickMs: number
 }
@@ -223,7 +226,7 @@ export class CallbackService {
     this.dialling.set(started.channelId, { attemptId: started.attemptId, taskId: task.id, agentId: agent.agentId, seat: agent.seat, entryCallId: entry.callId, ringTimeoutSeconds })
     try {
       await rest.originate({
-        channelId: started.channelId, endpoint: dialEndpoint(trunk.dialTemplate, trunk.id, task.callerNumber), app: settings.app,
+        channelId: started.channelId, endpoint: dialEndpoint(trunk.dialTemplate, trunk.id, task.callerNumber, settings.numberPlan), app: settings.app,
         appArgs: `${CALLBACK_ENTRY},${started.attemptId}`, callerId: settings.callerId, timeoutSeconds: settings.ringSeconds,
         variables: { 'PJSIP_HEADER(add,X-Hotline-Attempt)': started.channelId }
       })

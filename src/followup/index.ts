@@ -19,6 +19,7 @@ import { followUpRoutes } from './routes.ts'
 import { followUpRecordingRoutes } from './recording-routes.ts'
 import { FOLLOW_UP_ENTRY, FollowUpDialer, type DialerSettings } from './scheduler.ts'
 import { FollowUpStore } from './store.ts'
+import type { AuditLog } from '../audit/index.ts'
 
 export const DIALER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../public/dialer')
 
@@ -32,6 +33,8 @@ export interface FollowUps {
 
 export async function attachFollowUps(deps: {
   app: FastifyInstance; sql: Sql; rest: AriRest; calls: CallFlow; tickets: TicketService; clock: Clock; log: Logger; settings: DialerSettings
+  /** Trunk changes are audited; their dial templates may only name these PBX trunk endpoints. */
+  audit: AuditLog; pbxTrunks: readonly string[]
 }): Promise<FollowUps> {
   const store = new FollowUpStore(deps.sql)
   const dialer = new FollowUpDialer({ store, rest: deps.rest, tickets: deps.tickets, clock: deps.clock, log: deps.log.child({ component: 'dialer' }), settings: deps.settings })
@@ -48,7 +51,7 @@ export async function attachFollowUps(deps: {
   })
   // The supervisors' page (public/dialer/): plain files, the data comes from the REST API.
   await deps.app.register(fastifyStatic, { root: DIALER_DIR, prefix: '/dialer/', decorateReply: false, index: ['index.html'], logLevel: 'warn' })
-  await deps.app.register(followUpRoutes({ store, tickets: deps.tickets, onChange: () => dialer.invalidate(), timeZone: deps.settings.timeZone, now: () => deps.clock.now() }))
+  await deps.app.register(followUpRoutes({ store, tickets: deps.tickets, audit: deps.audit, pbxTrunks: deps.pbxTrunks, onChange: () => dialer.invalidate(), timeZone: deps.settings.timeZone, now: () => deps.clock.now() }))
   await deps.app.register(followUpRecordingRoutes({ store, rest: deps.rest }))
   return {
     store, dialer,

@@ -7,7 +7,9 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import createError from '@fastify/error'
 import { Type, type TSchema } from 'typebox'
-import { bearerSecurity, requireRole } from '../auth/plugin.ts'
+import { auditContext, type AuditLog } from '../audit/index.ts'
+import { AuthErrors, bearerSecurity, requireRole } from '../auth/plugin.ts'
+import { dialTemplateProblem } from '../number-plan/rules.ts'
 import { toCsv } from '../statistics/csv.ts'
 import type { TicketService } from '../tickets/service.ts'
 import type { Campaign, Trunk } from './model.ts'
@@ -58,7 +60,7 @@ export const COVERAGE_COLUMNS = ['day', 'lineNumber', 'closed', 'followedUp', 'u
 
 const DAY_MS = 86_400_000
 
-export function followUpRoutes(deps: { store: FollowUpStore; tickets: TicketService; timeZone: string; now: () => number; onChange?: () => void }): FastifyPluginAsync {
+export function followUpRoutes(deps: { store: FollowUpStore; tickets: TicketService; audit: AuditLog; pbxTrunks: readonly string[]; timeZone: string; now: () => number; onChange?: () => void }): FastifyPluginAsync {
   const { store } = deps
   /** [start, end) of a day in the center's zone. */
   const dayRange = (day: string): [number, number] => {
@@ -139,13 +141,31 @@ export function followUpRoutes(deps: { store: FollowUpStore; tickets: TicketServ
       schema: { tags: ['follow-ups'], security: bearerSecurity, summary: 'Dialer trunks and their limits', response: { 200: Type.Array(TrunkView), ...errors } }
     }, async () => store.trunks())
 
+    // Supervisors set the limits; the dial template is the administrators' alone: it decides where
+    // every follow-up and callback goes (toll fraud), so it has a fixed shape naming a PBX trunk,
+    // and each change or refusal of it is audited.
     app.put('/v1/follow-ups/trunks/:id', {
       preHandler: requireRole('admin', 'supervisor'),
-      schema: { tags: ['follow-ups'], security: bearerSecurity, summary: 'Set a trunk\'s concurrent-call and calls-per-second limits', params: Type.Object({ id: TrunkId }), body: TrunkBody, response: { 200: TrunkView, ...errors } }
+      schema: {
+        tags: ['follow-ups'], security: bearerSecurity, params: Type.Object({ id: TrunkId }), body: TrunkBody, response: { 200: TrunkView, ...errors },
+        summary: "Set a trunk's limits (supervisors, admins) and dial template (admins only: PJSIP/{number}@<trunk> or PJSIP/<trunk>/sip:{number}@<host>[:port]; audited)"
+      }
     }, async (request) => {
       const current = (await store.trunks()).find((t) => t.id === request.params.id)
       const next: Trunk = { id: request.params.id, maxConcurrent: request.body.maxConcurrent, callsPerSecond: request.body.callsPerSecond, dialTemplate: request.body.dialTemplate ?? current?.dialTemplate ?? 'PJSIP/{number}@{trunk}' }
+      if (next.dialTemplate !== current?.dialTemplate && request.user.role !== 'admin') {
+        await deps.audit.record({ ...auditContext(request), action: 'dialer.trunk-template', target: next.id, outcome: 'denied', details: { refused: next.dialTemplate, reason: 'not an administrator' } })
+        throw new AuthErrors.forbidden('only an administrator may change a dial template')
+      }
+      const problem = dialTemplateProblem(next.dialTemplate, next.id, deps.pbxTrunks)
+      if (problem) {
+        await deps.audit.record({ ...auditContext(request), action: 'dialer.trunk-template', target: next.id, outcome: 'denied', details: { refused: next.dialTemplate, reason: problem } })
+        throw new FollowUpErrors.invalid(`body.dialTemplate: ${problem}`)
+      }
       await store.saveTrunk(next)
+      if (next.dialTemplate !== current?.dialTemplate) {
+        await deps.audit.record({ ...auditContext(request), action: 'dialer.trunk-template', target: next.id, outcome: 'success', details: { before: current?.dialTemplate ?? null, after: next.dialTemplate } })
+      }
       return (await store.trunks()).find((t) => t.id === next.id)!
     })
 

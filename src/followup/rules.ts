@@ -5,6 +5,7 @@
  */
 import { HANGUP_CAUSE } from '../pbx/ari/events.ts'
 import type { AttemptOutcome, CallingWindow, Campaign, SurveyAnswer } from './model.ts'
+import { numberPlanRefusal, type NumberPlan } from '../number-plan/rules.ts'
 
 const MINUTE_MS = 60_000
 const DAY_MINUTES = 24 * 60
@@ -188,8 +189,11 @@ export function surveyStep(state: SurveyState, input: SurveyInput): { state: Sur
 }
 
 /** Fills a trunk's dial template: PJSIP/{number}@{trunk}. Only dialable characters pass. */
-export function dialEndpoint(template: string, trunkId: string, number: string): string {
+export function dialEndpoint(template: string, trunkId: string, number: string, plan: NumberPlan): string {
   if (!/^\+?[0-9*#]{2,32}$/.test(number)) throw new RangeError(`not a dialable number: ${number}`)
+  // The number plan (HOTLINE_NUMBER_PLAN) is the last word on every number the dialer places.
+  const refusal = numberPlanRefusal(plan, number)
+  if (refusal) throw new RangeError(refusal)
   return template.replaceAll('{number}', number).replaceAll('{trunk}', trunkId)
 }
 

@@ -25,6 +25,7 @@ import { parseDialerChannel, type AttemptOutcome, type Campaign, type ClaimedFol
 import { afterAttempt, burstFor, campaignForLine, concurrencyLeft, dialEndpoint, isWithinWindows, refill, unansweredOutcome, type Bucket } from './rules.ts'
 import type { AttemptRow, FollowUpStore } from './store.ts'
 import { SurveyCall } from './survey.ts'
+import type { NumberPlan } from '../number-plan/rules.ts'
 
 export const FOLLOW_UP_ENTRY = 'followup'
 
@@ -39,6 +40,8 @@ export interface DialerSettings {
   inputTimeoutMs: number
   /** Caller id presented to the citizen (the center's number). */
   callerId: string
+  /** Kinds of numbers that may be dialled (HOTLINE_NUMBER_PLAN); others fail the attempt. */
+  numberPlan: NumberPlan
 }
 
 export interface AgentHandoff {
@@ -133,7 +136,7 @@ export class FollowUpDialer {
     this.live.set(c.channelId, { attemptId: c.attemptId, taskId: c.taskId, ticketId: c.ticketId })
     let endpoint: string
     try {
-      endpoint = dialEndpoint(template, c.trunkId, c.phoneNumber)
+      endpoint = dialEndpoint(template, c.trunkId, c.phoneNumber, settings.numberPlan)
     } catch (err) {
       log.warn({ taskId: c.taskId, err: (err as Error).message }, 'follow-up number cannot be dialled')
       await this.finish(c.channelId, 'failed', null)

@@ -5,6 +5,7 @@ import {
   percentiles, startSurvey, surveyStep, takeToken, unansweredOutcome, windowsProblem, zonedInstant
 } from '../../../src/followup/rules.ts'
 import { channelIdFor, parseDialerChannel } from '../../../src/followup/model.ts'
+import { parseNumberPlan } from '../../../src/number-plan/rules.ts'
 
 const TZ = 'Asia/Shanghai'
 const MIN = 60_000
@@ -116,9 +117,12 @@ t.test('the survey: 1/2/3, one repeat, confirm', async (t) => {
 })
 
 t.test('dial strings and channel ids', async (t) => {
-  t.equal(dialEndpoint('PJSIP/{number}@{trunk}', 'trunk', '13800138000'), 'PJSIP/13800138000@trunk')
-  t.equal(dialEndpoint('PJSIP/trunk/sip:{number}@127.0.0.5:5090', 'trunk', '+861380013'), 'PJSIP/trunk/sip:+861380013@127.0.0.5:5090')
-  t.throws(() => dialEndpoint('PJSIP/{number}@{trunk}', 'trunk', '138;x'), RangeError, 'no injection through the number')
+  const plan = parseNumberPlan('local,mobile')
+  t.equal(dialEndpoint('PJSIP/{number}@{trunk}', 'trunk', '13800138000', plan), 'PJSIP/13800138000@trunk')
+  t.equal(dialEndpoint('PJSIP/trunk/sip:{number}@127.0.0.5:5090', 'trunk', '+8613800138000', plan), 'PJSIP/trunk/sip:+8613800138000@127.0.0.5:5090')
+  t.throws(() => dialEndpoint('PJSIP/{number}@{trunk}', 'trunk', '138;x', plan), RangeError, 'no injection through the number')
+  t.throws(() => dialEndpoint('PJSIP/{number}@{trunk}', 'trunk', '00447700900123', plan), /international number, outside the number plan/, 'an international caller id is never called back')
+  t.throws(() => dialEndpoint('PJSIP/{number}@{trunk}', 'trunk', '16885678', plan), /premium number/, 'nor a premium-rate one')
   t.equal(channelIdFor('followup', 12, 3), 'followup-12-3')
   t.same(parseDialerChannel('callback-7-1'), { kind: 'callback', taskId: 7, attemptNo: 1 })
   t.equal(parseDialerChannel('0f6e…'), null)
