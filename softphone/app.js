@@ -23,6 +23,10 @@ const panel = {
   session: null, // the JsSIP session of the current call
   categories: [],
   savedTicket: null,
+  // 并单: the open ticket the request being taken joins, instead of a new handling
+  linkTo: null,
+  // The ticket of an agent-assisted follow-up call
+  followUpTicket: null,
   popShownAt: null,
   agentLegConnected: true, // false: the server keeps the caller on music until this seat rejoins
   rejoining: null // the call id a rejoin was asked for and has not joined yet
@@ -108,6 +112,7 @@ async function boot() {
   panel.categories = categories.filter((c) => c.active !== false)
   fillSelect($('tf-category'), [['', t('choose')], ...panel.categories.map((c) => [c.code, c.name])])
   fillSelect($('tf-unit'), [['', t('choose')], ...units.filter((u) => u.active !== false).map((u) => [u.id, u.name])])
+  fillSelect($('tf-co-units'), units.filter((u) => u.active !== false).map((u) => [u.id, u.name]))
   fillSelect($('sel-target'), targets.map((x) => [x.number, `${x.name} (${x.number})`]))
   connectSocket()
 }
@@ -339,6 +344,7 @@ function renderCall() {
     $('pop-wait').textContent = `${Math.round(c.waitSeconds)} ${t('seconds')}`
     $('pop-callid').textContent = c.callId
     renderTickets($('pop-tickets'), c.earlierTickets, $('tf-category').value)
+    void renderFollowUp(c)
     $('tf-caller').textContent = c.callerNumber
     $('tf-line').textContent = c.lineNumber ?? c.dialledNumber
     $('tf-call').textContent = c.callId
@@ -391,6 +397,54 @@ function renderTickets(tbody, tickets, sameCategory) {
     badge.textContent = t(`status.${tk.status}`)
     st.append(badge)
     tr.insertCell().textContent = new Date(tk.createdAt).toLocaleString(currentLang(), { hour12: false })
+    // 并单: the new request can join an open ticket of this caller instead of being handled again.
+    if (open && tbody.id === 'pop-tickets' && tk.status !== 'merged') {
+      const link = document.createElement('button')
+      link.type = 'button'
+      link.dataset.link = tk.number
+      link.textContent = t('link')
+      link.addEventListener('click', () => { panel.linkTo = tk.number; showLink() })
+      tr.insertCell().append(link)
+    }
+  }
+}
+
+function showLink() {
+  $('tf-link').classList.toggle('hidden', !panel.linkTo)
+  $('tf-link-number').textContent = panel.linkTo ?? ''
+}
+
+/** An agent-assisted follow-up shows the ticket being followed up and the answers to record, not the new-ticket form. */
+async function renderFollowUp(c) {
+  const isFollowUp = c.kind === 'follow-up' && !!c.followUpTicketId
+  $('followup').classList.toggle('hidden', !isFollowUp)
+  $('ticket-card').classList.toggle('hidden', isFollowUp)
+  if (!isFollowUp || panel.followUpTicket?.id === c.followUpTicketId) return
+  try {
+    panel.followUpTicket = await api('GET', `/v1/tickets/${c.followUpTicketId}`)
+    $('fu-number').textContent = panel.followUpTicket.number
+    $('fu-content').textContent = panel.followUpTicket.content
+    $('fu-reply').textContent = panel.followUpTicket.reply ?? '—'
+  } catch (err) { flash(err.message) }
+}
+
+async function recordFollowUp(ev) {
+  ev.preventDefault()
+  const c = panel.call
+  const tk = panel.followUpTicket
+  if (!c || !tk) return
+  const out = $('fu-result-text')
+  try {
+    const fresh = await api('GET', `/v1/tickets/${tk.id}`)
+    panel.followUpTicket = await api('POST', `/v1/tickets/${tk.id}/evaluate`, {
+      version: fresh.version, method: 'agent-call', callId: c.callId, process: $('fu-process').value, result: $('fu-result').value, solved: $('fu-solved').value === 'true'
+    })
+    out.textContent = `${t('followup.saved')}: ${panel.followUpTicket.number}`
+    out.className = 'ok'
+    $('fu-save').disabled = true
+  } catch (err) {
+    out.textContent = err.message
+    out.className = 'bad'
   }
 }
 
@@ -407,6 +461,12 @@ async function control(action, extra = {}) {
 function resetTicketForm() {
   $('ticket-form').reset()
   $('tf-unit').disabled = true
+  $('tf-co-units').disabled = true
+  panel.linkTo = null
+  panel.followUpTicket = null
+  $('fu-save').disabled = false
+  $('fu-result-text').textContent = ''
+  showLink()
   $('tf-result').textContent = ''
   $('tf-result').className = ''
 }
@@ -418,15 +478,18 @@ async function saveTicket(ev) {
   const dispatch = $('tf-dispatch').checked
   const leadUnitId = $('tf-unit').value
   const result = $('tf-result')
-  if (dispatch && !leadUnitId) { result.textContent = `${t('lead-unit')}?`; result.className = 'bad'; return }
+  const linkTo = panel.linkTo
+  if (dispatch && !leadUnitId && !linkTo) { result.textContent = `${t('lead-unit')}?`; result.className = 'bad'; return }
+  const coUnitIds = [...$('tf-co-units').selectedOptions].map((o) => o.value).filter((id) => id !== leadUnitId)
   $('tf-save').disabled = true
   try {
     const address = $('tf-address').value.trim()
     let ticket = await api('POST', '/v1/tickets', {
       callerNumber: c.callerNumber, lineNumber: c.lineNumber ?? undefined, categoryCode: $('tf-category').value, urgency: $('tf-urgency').value,
-      content: $('tf-content').value.trim(), ...(address ? { address } : {}), callId: c.callId, resolvedOnCall: !dispatch
+      content: $('tf-content').value.trim(), ...(address ? { address } : {}), callId: c.callId, resolvedOnCall: !dispatch && !linkTo, contactAllowed: $('tf-contact').checked
     })
-    if (dispatch) ticket = await api('POST', `/v1/tickets/${ticket.id}/dispatch`, { version: ticket.version, leadUnitId })
+    if (linkTo) ticket = await api('POST', `/v1/tickets/${ticket.id}/merge`, { version: ticket.version, intoTicket: linkTo })
+    else if (dispatch) ticket = await api('POST', `/v1/tickets/${ticket.id}/dispatch`, { version: ticket.version, leadUnitId, coUnitIds })
     panel.savedTicket = ticket
     result.textContent = `${t('saved')}: ${ticket.number}`
     result.className = 'ok'
@@ -487,7 +550,9 @@ function wire() {
   $('btn-consult-cancel').addEventListener('click', () => control('consult-cancel'))
   $('ticket-form').addEventListener('submit', saveTicket)
   $('tf-category').addEventListener('change', () => renderCall())
-  for (const r of document.querySelectorAll('input[name=resolution]')) r.addEventListener('change', () => { $('tf-unit').disabled = !$('tf-dispatch').checked })
+  for (const r of document.querySelectorAll('input[name=resolution]')) r.addEventListener('change', () => { $('tf-unit').disabled = !$('tf-dispatch').checked; $('tf-co-units').disabled = !$('tf-dispatch').checked })
+  $('tf-link-clear').addEventListener('click', () => { panel.linkTo = null; showLink() })
+  $('followup-form').addEventListener('submit', recordFollowUp)
   $('search-form').addEventListener('submit', searchTickets)
   setInterval(tick, 500)
 }

@@ -22,7 +22,11 @@ export const TEXTS = {
     'reason.signed-in': '刚签入', 'reason.missed-call': '未接来电', 'reason.forced-by-supervisor': '班长置忙', 'reason.pbx-lost': '交换机断开',
     'same-category': '同类诉求', ringing: '来电振铃', talking: '通话中', 'consult.ringing': '咨询呼叫中', 'consult.talking': '咨询通话中',
     'call-ended': '通话已结束', transferred: '已转出',
-    'rejoin.waiting': '话机已断开，来电方正在听等待音乐', 'rejoin.dialling': '正在重新接入通话…', 'rejoin.done': '已重新接入通话', 'choose': '请选择', 'number': '编号', 'created': '受理时间', 'status': '状态'
+    'rejoin.waiting': '话机已断开，来电方正在听等待音乐', 'rejoin.dialling': '正在重新接入通话…', 'rejoin.done': '已重新接入通话', 'choose': '请选择', 'number': '编号', 'created': '受理时间', 'status': '状态',
+    'co-units': '协办单位', 'contact-allowed': '同意承办单位联系（否则对单位隐藏号码）', 'merge-into': '并入工单', link: '并入此单', 'status.merged': '已并单',
+    'followup.title': '回访（坐席代录）', 'followup.reply': '承办单位答复', 'followup.process': '办理过程满意度', 'followup.result': '办理结果满意度', 'followup.solved': '问题是否解决',
+    'followup.record': '记录群众评价', 'followup.marked': '评价将标记为坐席代录，并关联本次回访通话', 'followup.saved': '评价已记录',
+    'eval.satisfied': '满意', 'eval.basically-satisfied': '基本满意', 'eval.unsatisfied': '不满意', yes: '已解决', no: '未解决'
   },
   en: {
     title: '12345 Hotline agent desktop', login: 'Log in', username: 'User id', password: 'Password', logout: 'Log out',
@@ -45,7 +49,11 @@ export const TEXTS = {
     'reason.signed-in': 'Just signed in', 'reason.missed-call': 'Missed call', 'reason.forced-by-supervisor': 'Set by supervisor', 'reason.pbx-lost': 'PBX lost',
     'same-category': 'Same category', ringing: 'Ringing', talking: 'Talking', 'consult.ringing': 'Consult ringing', 'consult.talking': 'Consulting',
     'call-ended': 'Call ended', transferred: 'Transferred',
-    'rejoin.waiting': 'Phone disconnected; the caller hears hold music', 'rejoin.dialling': 'Rejoining the call…', 'rejoin.done': 'Back in the call', 'choose': 'Choose…', 'number': 'Number', 'created': 'Accepted at', 'status': 'Status'
+    'rejoin.waiting': 'Phone disconnected; the caller hears hold music', 'rejoin.dialling': 'Rejoining the call…', 'rejoin.done': 'Back in the call', 'choose': 'Choose…', 'number': 'Number', 'created': 'Accepted at', 'status': 'Status',
+    'co-units': 'Co-units', 'contact-allowed': 'Caller allows the unit to contact them (else the number is hidden from units)', 'merge-into': 'Merge into', link: 'Link to this one', 'status.merged': 'Merged',
+    'followup.title': 'Follow-up (recorded by the agent)', 'followup.reply': "Unit's reply", 'followup.process': 'Process', 'followup.result': 'Result', 'followup.solved': 'Solved?',
+    'followup.record': "Record the citizen's answers", 'followup.marked': 'Marked as recorded by the agent, tied to this follow-up call', 'followup.saved': 'Evaluation recorded',
+    'eval.satisfied': 'Satisfied', 'eval.basically-satisfied': 'Basically satisfied', 'eval.unsatisfied': 'Unsatisfied', yes: 'Solved', no: 'Not solved'
   }
 }
 

@@ -92,9 +92,14 @@ async function attach(t, file) {
   } catch (err) { toast(err.message) }
 }
 
+let renders = 0
 async function openTicket(id) {
   openId = id
+  const mine = ++renders
   const [t, events, files] = await Promise.all([api(`/v1/tickets/${id}`), api(`/v1/tickets/${id}/events`), api(`/v1/tickets/${id}/attachments`)])
+  // A notice and the user's own step can both reload the detail: only the newest load is drawn,
+  // and a form the user is typing into is not redrawn under their hands by a notice.
+  if (mine !== renders) return
   const lead = t.leadUnitId === me.unitId
   const sub = t.subUnitId === me.unitId
   const co = t.coUnitIds.includes(me.unitId)
@@ -103,6 +108,8 @@ async function openTicket(id) {
   const box = $('detail')
   box.hidden = false
   box.dataset.ticket = t.number
+  box.dataset.status = t.status
+  box.dataset.version = String(t.version)
   const actions = []
   if (lead && t.status === 'dispatched') actions.push(el('button', { type: 'button', 'data-act': 'sign-for', onclick: () => act(t, 'sign-for', {}) }, '签收'))
   if (t.status === 'dispatched' || t.status === 'signed-for') {
