@@ -19,7 +19,7 @@
 #   HOTLINE_REDIS_PORT  default 56379
 #   HOTLINE_ARI_URL     set: use that Asterisk, start none.    unset: own Asterisk, ARI on http://127.0.0.1:8088
 #   HOTLINE_ARI_USER / HOTLINE_AMI_USER   default "hotline"
-#   HOTLINE_ARI_PASSWORD HOTLINE_AMI_PASSWORD HOTLINE_SEAT_SECRET HOTLINE_JWT_SECRET HOTLINE_ADMIN_PASSWORD
+#   HOTLINE_ARI_PASSWORD HOTLINE_AMI_PASSWORD HOTLINE_SEAT_SECRET HOTLINE_JWT_SECRET HOTLINE_ADMIN_PASSWORD HOTLINE_REDIS_PASSWORD
 #                       taken from the environment when set, else from $STATE/secrets.env (random values,
 #                       created on first run, mode 600)
 #   HOTLINE_SEATS HOTLINE_WEB_SEATS HOTLINE_SEAT_PERMIT HOTLINE_TRUNK_MATCH HOTLINE_TRUNK_CONTACT HOTLINE_SIP_BIND HOTLINE_ARI_APP
@@ -32,16 +32,17 @@ ROOT=${HOTLINE_PBX_ROOT:-/opt/hotline-pbx}
 PG_PORT=${HOTLINE_PG_PORT:-55432}
 REDIS_PORT=${HOTLINE_REDIS_PORT:-56379}
 ARI_PORT=8088 AMI_PORT=5038 SIP_PORT=5060
-SECRET_KEYS=(HOTLINE_ARI_PASSWORD HOTLINE_AMI_PASSWORD HOTLINE_SEAT_SECRET HOTLINE_JWT_SECRET HOTLINE_ADMIN_PASSWORD)
+SECRET_KEYS=(HOTLINE_ARI_PASSWORD HOTLINE_AMI_PASSWORD HOTLINE_SEAT_SECRET HOTLINE_JWT_SECRET HOTLINE_ADMIN_PASSWORD HOTLINE_REDIS_PASSWORD)
 
 OWN_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/hotline"
-OWN_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+OWN_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"   # the password is added once the secrets are loaded (own_redis_url)
 OWN_ARI_URL="http://127.0.0.1:$ARI_PORT"
 # Which services `start` runs: those whose URL is unset, or set to exactly what we would write ourselves
 # (so a shell that sourced services.env still manages them). `stop` stops whatever its pid files name.
 MANAGE_PG=1 MANAGE_REDIS=1 MANAGE_PBX=1
 [ -n "${DATABASE_URL:-}" ] && [ "$DATABASE_URL" != "$OWN_DATABASE_URL" ] && MANAGE_PG=
-[ -n "${REDIS_URL:-}" ] && [ "$REDIS_URL" != "$OWN_REDIS_URL" ] && MANAGE_REDIS=
+# Our Redis needs a password (requirepass): a URL carrying it is still ours.
+[ -n "${REDIS_URL:-}" ] && [ "$(printf %s "$REDIS_URL" | sed -E 's#//[^@/]*@#//#')" != "$OWN_REDIS_URL" ] && MANAGE_REDIS=
 [ -n "${HOTLINE_ARI_URL:-}" ] && [ "${HOTLINE_ARI_URL%/}" != "$OWN_ARI_URL" ] && MANAGE_PBX=
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
@@ -118,19 +119,27 @@ pg_stop() {
 # ------------------------------------------------------------------ Redis
 REDIS_PIDF="$STATE/redis.pid"
 redis_pid() { local p; p=$(read_pid "$REDIS_PIDF") && pid_alive "$p" && grep -q redis "/proc/$p/comm" 2>/dev/null && echo "$p"; }
+own_redis_url() { echo "redis://:$HOTLINE_REDIS_PASSWORD@127.0.0.1:$REDIS_PORT"; }
+# Every client must AUTH (requirepass): Socket.IO sessions and agent state in Redis cannot be read or
+# forged by any other local process. The password sits in a mode-600 config file, not in ps output.
+redis_ping() { [ "$(REDISCLI_AUTH="$HOTLINE_REDIS_PASSWORD" redis-cli --no-auth-warning -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; }
 redis_start() {
   local t0 p; t0=$(now_ms)
-  if p=$(redis_pid); then say "redis: already running (pid $p, port $REDIS_PORT)"; return 0; fi
+  if p=$(redis_pid); then
+    redis_ping || die "redis pid $p runs without the current password (stop it: $0 stop)"
+    say "redis: already running (pid $p, port $REDIS_PORT)"; return 0
+  fi
   port_busy "$REDIS_PORT" && die "port $REDIS_PORT is in use by another process (set HOTLINE_REDIS_PORT or REDIS_URL)"
   mkdir -p "$STATE/redis"
-  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --protected-mode yes \
+  ( umask 077; printf 'requirepass "%s"\n' "$HOTLINE_REDIS_PASSWORD" > "$STATE/redis-auth.conf" )
+  redis-server "$STATE/redis-auth.conf" --bind 127.0.0.1 --port "$REDIS_PORT" --protected-mode yes \
     --appendonly yes --dir "$STATE/redis" --daemonize yes --pidfile "$REDIS_PIDF" \
     --logfile "$STATE/redis.log" >/dev/null 2>&1 </dev/null 9>&- || die "redis-server failed (see $STATE/redis.log)"
   for _ in $(seq 100); do
-    [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] && break; sleep 0.05
+    redis_ping && break; sleep 0.05
   done
-  [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] || { tail -20 "$STATE/redis.log"; die "redis did not answer"; }
-  say "redis: running (pid $(redis_pid), 127.0.0.1:$REDIS_PORT) in $(( $(now_ms) - t0 )) ms"
+  redis_ping || { tail -20 "$STATE/redis.log"; die "redis did not answer"; }
+  say "redis: running (pid $(redis_pid), 127.0.0.1:$REDIS_PORT, password required) in $(( $(now_ms) - t0 )) ms"
 }
 redis_stop() {
   local p; p=$(read_pid "$REDIS_PIDF") || { say "redis: not started"; return 0; }
@@ -198,7 +207,7 @@ pbx_start() {
   for attempt in 1 2 3; do
     pbx_start_once; rc=$?
     if [ $rc -eq 0 ]; then
-      say "asterisk: running (pid $(cat "$PBX_PIDF"), ARI http://127.0.0.1:$ARI_PORT, AMI 127.0.0.1:$AMI_PORT, SIP udp 127.0.0.1:$SIP_PORT) in $(( $(now_ms) - t0 )) ms"
+      say "asterisk: running (pid $(cat "$PBX_PIDF"), ARI http://127.0.0.1:$ARI_PORT, SIP udp 127.0.0.1:$SIP_PORT) in $(( $(now_ms) - t0 )) ms"
       return 0
     fi
     pbx_stop >/dev/null
@@ -232,7 +241,8 @@ q() { printf '%q' "$1"; }
 write_env() {
   local f="$STATE/services.env" tmp="$STATE/.services.env.tmp"
   local db=${DATABASE_URL:-$OWN_DATABASE_URL}
-  local rd=${REDIS_URL:-$OWN_REDIS_URL}
+  local rd=${REDIS_URL:-$(own_redis_url)}
+  [ -n "$MANAGE_REDIS" ] && rd=$(own_redis_url)
   local ari=${HOTLINE_ARI_URL:-$OWN_ARI_URL}
   ( umask 077
     {
