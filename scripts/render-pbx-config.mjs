@@ -21,7 +21,6 @@ import { fileURLToPath } from 'node:url'
 
 const DEFAULTS = {
   HOTLINE_ARI_USER: 'hotline',
-  HOTLINE_AMI_USER: 'hotline',
   HOTLINE_ARI_APP: 'hotline',
   HOTLINE_SIP_BIND: '127.0.0.1:5060',
   HOTLINE_TRUNK_MATCH: '127.0.0.2',
