@@ -15,6 +15,8 @@ import { registerAuth } from './auth/plugin.ts'
 import { attachAudit, type Audit } from './audit/index.ts'
 import { authRoutes } from './auth/routes.ts'
 import { UserStore } from './auth/store.ts'
+import { LoginThrottle } from './auth/throttle.ts'
+import { limitHashing } from './auth/passwords.ts'
 import { callRoutes } from './calls/routes.ts'
 import { CallFlow } from './calls/service.ts'
 import { CallRecords, LiveCallStore } from './calls/store.ts'
@@ -85,6 +87,7 @@ export interface Hotline {
 
 export async function createHotline(config: Config, options: { clock?: Clock; logger?: boolean | object; dialerClock?: Clock } = {}): Promise<Hotline> {
   const clock = options.clock ?? systemClock
+  limitHashing(config.HOTLINE_PASSWORD_HASH_CONCURRENCY)
   const tls = readTlsFiles(config.HOTLINE_TLS_CERT, config.HOTLINE_TLS_KEY)
   const app = Fastify({
     ...(tls ? { https: tls } : {}),
@@ -157,7 +160,13 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       redis: async () => { await redis.ping() }
     }
   }))
-  await app.register(authRoutes({ users, tokenTtlSeconds: config.HOTLINE_TOKEN_TTL_S, audit: audit.log }))
+  await app.register(authRoutes({
+    users, tokenTtlSeconds: config.HOTLINE_TOKEN_TTL_S, audit: audit.log,
+    login: {
+      redis, perAddressPerMinute: config.HOTLINE_LOGIN_RATE_PER_MIN,
+      throttle: new LoginThrottle(redis, { maxFailures: config.HOTLINE_LOGIN_MAX_FAILURES, lockoutSeconds: config.HOTLINE_LOGIN_LOCKOUT_S, windowSeconds: 900 })
+    }
+  }))
   await app.register(agentRoutes({ commands, agents }))
   await app.register(callRoutes({ records: callRecords, rest: ari.rest }))
   await app.register(queueRoutes({ directory, waiting, now: () => clock.now() }))

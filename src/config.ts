@@ -52,6 +52,14 @@ export const ConfigSchema = Type.Object({
   HOTLINE_WALLBOARD_PUSH_MS: Type.Integer({ default: 250, minimum: 50, maximum: 2000 }),
   HOTLINE_TIMEZONE: Type.String({ default: 'Asia/Shanghai' }),
   HOTLINE_TOKEN_TTL_S: Type.Integer({ default: 43200, minimum: 60 }),
+  /** Failed logins of one user id (within 15 minutes) before it is locked out. */
+  HOTLINE_LOGIN_MAX_FAILURES: Type.Integer({ default: 5, minimum: 1, maximum: 100 }),
+  /** Seconds a user id stays locked after too many failed logins. */
+  HOTLINE_LOGIN_LOCKOUT_S: Type.Integer({ default: 900, minimum: 1, maximum: 86400 }),
+  /** Login attempts one client address may make per minute (any user ids). */
+  HOTLINE_LOGIN_RATE_PER_MIN: Type.Integer({ default: 20, minimum: 1, maximum: 100000 }),
+  /** Password hashes (scrypt) computed at once; the rest wait, so logins never take the whole thread pool. */
+  HOTLINE_PASSWORD_HASH_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 16 }),
   /**
    * HTTPS and WSS: PEM files of the operator's certificate (with its chain) and private key.
    * Both or neither; without them the server speaks plain HTTP (keep it on loopback then, or
