@@ -53,6 +53,7 @@ import { callControlRoutes } from './calls/control-routes.ts'
 import { ScreenPop } from './realtime/screen-pop.ts'
 import { softphoneRoutes } from './softphone/routes.ts'
 import { seatRoutes } from './seats/routes.ts'
+import { createRecordingRetention, type RecordingRetention } from './recordings/retention.ts'
 import { parseNumberPlan, transferTargetRefusal } from './number-plan/rules.ts'
 import { SeatService } from './seats/service.ts'
 import { SeatAssignments, SeatSecrets } from './seats/store.ts'
@@ -75,6 +76,8 @@ export interface Hotline {
   users: UserStore
   /** The security audit log (安全审计): `audit.log.record({ actor, action, target, outcome, ip, details })`. */
   audit: Audit
+  /** Deletes recordings past HOTLINE_RECORDING_RETENTION_DAYS from the PBX, each deletion audited. */
+  recordingRetention: RecordingRetention
   /** Tickets (工单): accept, dispatch, handle, close; the screen pop and the call side use it too. */
   tickets: TicketService
   /** The outbound dialer: follow-up visits (回访) and callbacks. */
@@ -147,6 +150,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   await registerAuth(app, config.HOTLINE_JWT_SECRET)
   registerErrorHandling(app)
   const audit = await attachAudit({ app, sql, log: log.child({ component: 'audit' }), retentionDays: config.HOTLINE_AUDIT_RETENTION_DAYS, now: () => clock.now() })
+  const recordingRetention = createRecordingRetention({ sql, rest: ari.rest, audit: audit.log, log: log.child({ component: 'recording-retention' }), retentionDays: config.HOTLINE_RECORDING_RETENTION_DAYS, now: () => clock.now() })
   const seats = new SeatService({
     assignments: new SeatAssignments(sql), secrets: new SeatSecrets(redis), pbx: ariSeatAuth(ari.rest), audit: audit.log,
     log: log.child({ component: 'seats' }), deskSeats: config.HOTLINE_SEATS, webSeats: config.HOTLINE_WEB_SEATS
@@ -256,7 +260,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   let closed = false
   let reasonsTimer: NodeJS.Timeout | undefined
   return {
-    app, io: realtime.io, config, sql, redis, ari, agents, calls, acd, users, audit, tickets, followUps, callbacks,
+    app, io: realtime.io, config, sql, redis, ari, agents, calls, acd, users, audit, recordingRetention, tickets, followUps, callbacks,
     async start(opts = {}) {
       if (config.HOTLINE_ADMIN_PASSWORD && (await users.bootstrapAdmin(config.HOTLINE_ADMIN_PASSWORD))) {
         log.info('created the first administrator (user id "admin")')
@@ -268,6 +272,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       reasonsTimer.unref()
       await agents.rearmTimers()
       audit.start()
+      recordingRetention.start()
       await supervision.start()
       if (opts.waitForPbx === false) ari.startInBackground()
       else await ari.start()
@@ -277,6 +282,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       closed = true
       clearInterval(reasonsTimer)
       audit.stop()
+      recordingRetention.stop()
       workspace.close()
       await supervision.close()
       await followUps.close()

@@ -69,6 +69,8 @@ export const ConfigSchema = Type.Object({
   HOTLINE_TLS_KEY: Type.Optional(Type.String({ minLength: 1 })),
   /** Days the security audit log is kept (purged daily beyond). Never below 180: MLPS level 3 asks for six months. */
   HOTLINE_AUDIT_RETENTION_DAYS: Type.Integer({ default: 365, minimum: 180, maximum: 36500 }),
+  /** Days a call's or follow-up's recording is kept after the call ended; then it is deleted from the PBX and the deletion audited. 0: kept forever. */
+  HOTLINE_RECORDING_RETENTION_DAYS: Type.Integer({ default: 365, minimum: 0, maximum: 36500 }),
   /**
    * Numbers an agent may transfer to, JSON: [{"number":"110","name":"公安","kind":"emergency"}, …]
    * (kind emergency or unit). Default: the emergency lines 110, 119, 120, 122.
