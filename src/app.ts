@@ -183,7 +183,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
     settings: { signForLimitHours: config.HOTLINE_KPI_SIGN_FOR_LIMIT_H, repeatWindowDays: config.HOTLINE_REPEAT_WINDOW_DAYS, weights: parseWeights(config.HOTLINE_KPI_WEIGHTS) },
     unitNames: async () => new Map((await tickets.units()).map((u) => [u.id, u.name]))
   }))
-  await app.register(ticketRoutes({ tickets, now: () => clock.now(), attachmentMaxBytes: config.HOTLINE_ATTACHMENT_MAX_BYTES }))
+  await app.register(ticketRoutes({ tickets, now: () => clock.now(), attachmentMaxBytes: config.HOTLINE_ATTACHMENT_MAX_BYTES, audit: audit.log }))
   await app.register(statisticsRoutes({ store: new StatisticsStore(sql), timeZone: config.HOTLINE_TIMEZONE, now: () => clock.now() }))
 
   // Every number the center dials out passes the number plan (toll fraud); transfer targets are checked once, here.

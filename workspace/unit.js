@@ -16,6 +16,7 @@ const ACTIONS = {
 }
 let me = null
 let inbox = []
+let counts = {}
 let units = []
 let openId = null
 let skew = 0
@@ -31,10 +32,11 @@ function countdown(deadline) {
 function render() {
   const bySection = new Map(SECTIONS.map(([k]) => [k, []]))
   for (const e of inbox) bySection.get(e.section)?.push(e.ticket)
-  $('summary').textContent = `共 ${inbox.length} 件在办`
+  $('summary').textContent = `共 ${Object.values(counts).reduce((a, b) => a + b, 0)} 件在办`
   $('sections').replaceChildren(...SECTIONS.map(([key, name]) => {
     const list = bySection.get(key)
-    return el('section', { 'data-section': key }, el('h2', {}, `${name} `, el('span', { class: 'badge', 'data-count': list.length }, list.length)),
+    const n = counts[key] ?? list.length
+    return el('section', { 'data-section': key }, el('h2', {}, `${name} `, el('span', { class: 'badge', 'data-count': n }, n), n > list.length ? el('span', { class: 'muted' }, ` 显示最早到期的 ${list.length} 件`) : null),
       el('div', { class: 'cards' }, list.map((t) => {
         const c = countdown(t.deadline)
         return el('div', { class: `card ${key}`, 'data-ticket': t.number, onclick: () => openTicket(t.id) },
@@ -58,6 +60,7 @@ async function loadInbox() {
   const data = await api('/v1/units/me/inbox')
   skew = Date.parse(data.now) - Date.now()
   inbox = data.tickets
+  counts = data.sections
   render()
 }
 

@@ -13,7 +13,7 @@ import { dialTemplateProblem } from '../number-plan/rules.ts'
 import { toCsv } from '../statistics/csv.ts'
 import type { TicketService } from '../tickets/service.ts'
 import type { Campaign, Trunk } from './model.ts'
-import { windowsProblem, zonedInstant } from './rules.ts'
+import { campaignForLine, isWithinWindows, nextWindowOpening, windowsProblem, zonedInstant } from './rules.ts'
 import type { FollowUpStore } from './store.ts'
 
 export const FollowUpErrors = {
@@ -208,7 +208,17 @@ export function followUpRoutes(deps: { store: FollowUpStore; tickets: TicketServ
       const at = Date.parse(request.body.at)
       if (at < deps.now() - 60_000) throw new FollowUpErrors.invalid('body.at: the agreed time is in the past')
       const ticket = await deps.tickets.get(request.params.id, { id: request.user.sub, role: request.user.role, unitId: null })
+      // 约定回访时间 within the calling windows only (issue 12, finding 7): no citizen is called at
+      // night because someone typed a time; and every agreed time is in the audit log.
+      const campaign = campaignForLine(await store.campaigns(), ticket.lineNumber)
+      const audit = (outcome: 'success' | 'failure', details: Record<string, unknown>) =>
+        deps.audit.record({ ...auditContext(request), action: 'follow-up.agreed-time', target: ticket.id, outcome, details: { at: new Date(at).toISOString(), ...details } })
+      if (campaign && !isWithinWindows(at, campaign.windows, deps.timeZone)) {
+        await audit('failure', { reason: 'outside the calling windows', campaignId: campaign.id })
+        throw new FollowUpErrors.invalid(`body.at: outside the calling windows of campaign '${campaign.id}' (${campaign.windows.map((w) => `${w.from}-${w.to}`).join(', ')}); the next opening is ${new Date(nextWindowOpening(at, campaign.windows, deps.timeZone)).toISOString()}`)
+      }
       if (!(await store.agreeTime(ticket.id, at, deps.now()))) throw new FollowUpErrors.conflict(`ticket ${ticket.number} has no follow-up waiting to be dialled`)
+      await audit('success', { campaignId: campaign?.id ?? null })
       return { ticketId: ticket.id, agreedAt: new Date(at).toISOString() }
     })
   }

@@ -30,13 +30,18 @@ export class TicketKpiStore {
           count(*) filter (where ev.action = 'dispatch' and ev.detail->>'redispatch' = 'true') as redispatches,
           max(ev.id) filter (where ev.action = 'evaluate') as last_evaluation
         from ticket_events ev where ev.ticket_id in (select id from t) group by ev.ticket_id
+      ), fu as (
+        select distinct on (ticket_id) ticket_id, status from follow_up_tasks where ticket_id in (select id from t) order by ticket_id, id desc
+      ), r as (
+        -- 复重: the nearest earlier ticket of the same caller in the same category, within the window.
+        select id, coalesce(created_at - lag(created_at) over (partition by caller_number, category_code order by created_at, id) <= make_interval(days => ${p.repeatWindowDays}), false) as repeat
+        from tickets where created_at >= ${new Date(p.from)} - make_interval(days => ${p.repeatWindowDays}) and created_at < ${new Date(p.to)}
       ), f as (
         select t.*, e.on_call, e.first_dispatch, e.first_sign_for, e.last_reply, e.last_close, e.returns, e.redispatches,
           ev.at as evaluated_at, ev.detail->>'process' as process, ev.detail->>'result' as result, ev.detail->>'solved' as solved,
-          (select ft.status from follow_up_tasks ft where ft.ticket_id = t.id order by ft.id desc limit 1) as follow_up,
-          exists (select 1 from tickets p where p.caller_number = t.caller_number and p.category_code = t.category_code and p.id <> t.id
-            and p.created_at < t.created_at and p.created_at >= t.created_at - make_interval(days => ${p.repeatWindowDays})) as repeat
+          fu.status as follow_up, r.repeat
         from t left join e on e.ticket_id = t.id left join ticket_events ev on ev.id = e.last_evaluation
+          left join fu on fu.ticket_id = t.id join r on r.id = t.id
       ), facts as (
         select *,
           status = 'closed' as is_closed,

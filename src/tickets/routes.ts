@@ -14,6 +14,7 @@ import { coUnitsNotReplied, isOverdue, rolesFor } from './rules.ts'
 import { TicketErrors } from './errors.ts'
 import type { TicketService } from './service.ts'
 import type { AttachmentMeta } from './store.ts'
+import { auditContext, type AuditLog } from '../audit/index.ts'
 
 const ErrorBody = Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) })
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
@@ -200,11 +201,20 @@ export function presentTicket(t: Ticket, now: number, viewer?: Pick<Actor, 'role
   }
 }
 
+/** A ticket as an inbox card shows it: no caller, no reply, the content cut short. */
+export function inboxItem(t: Ticket) {
+  return {
+    id: t.id, number: t.number, status: t.status, version: t.version, categoryCode: t.categoryCode, content: t.content.slice(0, 60), urgency: t.urgency,
+    deadline: new Date(t.deadline).toISOString(), leadUnitId: t.leadUnitId, escalated: t.escalated, keySupervision: t.keySupervision, reopenCount: t.reopenCount,
+    pendingRequest: t.pendingRequest?.kind ?? null, subReplyWaiting: t.subReply !== null, waitingForCoUnits: coUnitsNotReplied(t)
+  }
+}
+
 export function actorOf(request: FastifyRequest): Actor {
   return { id: request.user.sub, role: request.user.role, unitId: request.user.unitId ?? null }
 }
 
-export function ticketRoutes(deps: { tickets: TicketService; now: () => number; attachmentMaxBytes: number }): FastifyPluginAsync {
+export function ticketRoutes(deps: { tickets: TicketService; now: () => number; attachmentMaxBytes: number; audit: AuditLog }): FastifyPluginAsync {
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
     const staff = requireRole('agent', 'supervisor', 'admin')
@@ -291,17 +301,28 @@ export function ticketRoutes(deps: { tickets: TicketService; now: () => number; 
       return reply.code(201).send({ id: request.body.id })
     })
 
+    // The inbox lists what a card shows (a unit may hold 10,000 tickets); the detail is GET /v1/tickets/{id}.
+    const InboxItem = Type.Object({
+      id: Type.String(), number: Type.String(), status: Enum(TICKET_STATUSES), version: Type.Integer(), categoryCode: Type.String(),
+      content: Type.String({ description: 'the first 60 characters' }), urgency: Enum(URGENCIES), deadline: Type.String({ format: 'date-time' }),
+      leadUnitId: Nullable(Type.String()), escalated: Type.Boolean(), keySupervision: Type.Boolean(), reopenCount: Type.Integer(),
+      pendingRequest: Nullable(Type.String({ description: "'return' or 'extension' waiting for the center" })), subReplyWaiting: Type.Boolean(), waitingForCoUnits: Type.Array(Type.String())
+    })
     app.get('/v1/units/me/inbox', {
       preHandler: requireRole('unit'),
       schema: {
-        tags: ['units'], security: bearerSecurity, summary: "The unit's inbox: every ticket it handles now, with its section (new, signed-for, due-soon, overdue, returned, pending-request, review, co-handling)",
-        response: { 200: Type.Object({ unitId: Type.String(), now: Type.String({ format: 'date-time' }), tickets: Type.Array(Type.Object({ section: Type.String(), ticket: TicketView })) }), ...errors }
+        tags: ['units'], security: bearerSecurity, summary: "The unit's inbox: how many tickets it handles in each section (new, signed-for, due-soon, overdue, returned, pending-request, review, co-handling) and the earliest-due of each, up to perSection",
+        querystring: Type.Object({ perSection: Type.Integer({ minimum: 1, maximum: 20000, default: 200 }) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ unitId: Type.String(), now: Type.String({ format: 'date-time' }), sections: Type.Record(Type.String(), Type.Integer()), tickets: Type.Array(Type.Object({ section: Type.String(), ticket: InboxItem })) }), ...errors }
       }
     }, async (request) => {
       const actor = actorOf(request)
       const now = deps.now()
-      const inbox = await deps.tickets.inbox(actor)
-      return { unitId: actor.unitId!, now: new Date(now).toISOString(), tickets: inbox.map((e) => ({ section: e.section, ticket: presentTicket(e.ticket, now, request.user) })) }
+      const all = await deps.tickets.inbox(actor)
+      const sections: Record<string, number> = {}
+      const inbox = all.filter((e) => (sections[e.section] = (sections[e.section] ?? 0) + 1) <= request.query.perSection)
+      await deps.audit.record({ ...auditContext(request), action: 'ticket.inbox-read', target: actor.unitId, outcome: 'success', details: { tickets: inbox.length } })
+      return { unitId: actor.unitId!, now: new Date(now).toISOString(), sections, tickets: inbox.map((e) => ({ section: e.section, ticket: inboxItem(e.ticket) })) }
     })
 
     app.get('/v1/ticket-review-desk', {
@@ -366,6 +387,7 @@ export function ticketRoutes(deps: { tickets: TicketService; now: () => number; 
       schema: { tags, security: bearerSecurity, summary: 'Download one attachment', params: Type.Object({ id: TicketRef.properties.id, attachmentId: Type.String({ format: 'uuid' }) }) }
     }, async (request, reply) => {
       const file = await deps.tickets.attachment(request.params.id, request.params.attachmentId, actorOf(request))
+      await deps.audit.record({ ...auditContext(request), action: 'ticket.attachment-download', target: file.ticketId, outcome: 'success', details: { attachmentId: file.id, name: file.name } })
       return reply.header('content-type', file.contentType).header('x-content-type-options', 'nosniff')
         .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`).send(file.data)
     })

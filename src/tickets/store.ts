@@ -65,6 +65,15 @@ function toTicket(r: TicketRow): Ticket {
 /** jsonb keeps times as ISO text, readable in psql. */
 const jsonAt = <T extends { at: number }>(v: T | null) => (v === null ? null : { ...v, at: new Date(v.at).toISOString() })
 
+/** What a partial read leaves out, so toTicket sees a whole row. */
+const EMPTY_ROW: Omit<TicketRow, 'id' | 'number' | 'status' | 'categoryCode' | 'content' | 'urgency' | 'deadline' | 'createdAt' | 'version'> = {
+  callerNumber: '', callerName: null, channel: 'phone', lineNumber: null, address: null, limitHours: 0, resolvedOnCall: false, leadUnitId: null, coUnitIds: [],
+  acceptedBy: '', dispatchedAt: null, signedForAt: null, repliedAt: null, reply: null, closedAt: null, redispatchCount: 0, reopenCount: 0, keySupervision: false,
+  repeatOf: null, evaluationResult: null, evaluationDigits: null, evaluatedAt: null, evaluationMethod: null, evaluationProcess: null, evaluationSolved: null,
+  evaluationRecordedBy: null, evaluationAttemptId: null, evaluationCallId: null, contactAllowed: false, complaintUnitId: null, pendingRequest: null, subUnitId: null,
+  subReply: null, coReplies: [], assignedUserId: null, backupUserId: null, mergedInto: null, remindedBeforeAt: null, remindedAfterAt: null, escalated: false
+}
+
 function toEscalation(r: Omit<EscalationRow, 'createdAt' | 'updatedAt' | 'id'> & { id: string; createdAt: Date; updatedAt: Date }): EscalationRow {
   return { ...r, id: Number(r.id), createdAt: r.createdAt.getTime(), updatedAt: r.updatedAt.getTime() }
 }
@@ -152,13 +161,19 @@ export class TicketStore {
     return rows.map(toTicket)
   }
 
-  /** Everything a unit handles now (lead, co-unit, or passed down to it), earliest deadline first. */
+  /**
+   * Everything a unit handles now (lead, co-unit, or passed down to it), earliest deadline first:
+   * the columns the inbox needs only (a unit may hold 10,000 tickets), the content cut short;
+   * the caller's number and the reply are not read at all.
+   */
   async openForUnit(unitId: string): Promise<Ticket[]> {
-    const rows = await this.sql<TicketRow[]>`select * from tickets where status in ('dispatched', 'signed-for') and lead_unit_id = ${unitId}
-      union all select * from tickets where status in ('dispatched', 'signed-for') and ${unitId} = any(co_unit_ids)
-      union all select * from tickets where status in ('dispatched', 'signed-for') and sub_unit_id = ${unitId}
+    const cols = this.sql`id, number, status, category_code, left(content, 60) as content, urgency, deadline, lead_unit_id, co_unit_ids, sub_unit_id,
+      sub_reply, pending_request, co_replies, reopen_count, escalated, key_supervision, version, created_at`
+    const rows = await this.sql<TicketRow[]>`select ${cols} from tickets where status in ('dispatched', 'signed-for') and lead_unit_id = ${unitId}
+      union all select ${cols} from tickets where status in ('dispatched', 'signed-for') and ${unitId} = any(co_unit_ids)
+      union all select ${cols} from tickets where status in ('dispatched', 'signed-for') and sub_unit_id = ${unitId}
       order by deadline limit 20000`
-    return rows.map(toTicket)
+    return rows.map((r) => toTicket({ ...EMPTY_ROW, ...r }))
   }
 
   async pendingRequests(): Promise<Ticket[]> {

@@ -15,7 +15,7 @@ import type { Logger } from 'pino'
 import type { Namespace, Server, Socket } from 'socket.io'
 import type { TokenClaims } from '../auth/plugin.ts'
 import { describeError } from '../http/errors.ts'
-import { presentTicket } from './routes.ts'
+import { inboxItem, presentTicket } from './routes.ts'
 import type { TicketNotice, TicketService } from './service.ts'
 
 export const WORKSPACE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../workspace')
@@ -28,7 +28,7 @@ export interface UnitServerToClient {
 }
 /** Unit page → server; always acknowledged. */
 export interface UnitClientToServer {
-  'inbox:get': (ack: (res: Ack<{ section: string; ticket: ReturnType<typeof presentTicket> }[]>) => void) => void
+  'inbox:get': (ack: (res: Ack<{ section: string; ticket: ReturnType<typeof inboxItem> }[]>) => void) => void
   'ticket:get': (body: { id: string }, ack: (res: Ack<ReturnType<typeof presentTicket>>) => void) => void
 }
 
@@ -60,8 +60,7 @@ export function attachUnitWorkspace(deps: { app: FastifyInstance; io: Server; ti
     socket.on('inbox:get', async (ack) => {
       if (typeof ack !== 'function') return
       try {
-        const now = deps.now()
-        ack({ ok: true, data: (await tickets.inbox(actor)).map((e) => ({ section: e.section, ticket: presentTicket(e.ticket, now, actor) })) })
+        ack({ ok: true, data: (await tickets.inbox(actor)).map((e) => ({ section: e.section, ticket: inboxItem(e.ticket) })) })
       } catch (err) { ack(fail(err)) }
     })
     socket.on('ticket:get', async (body, ack) => {

@@ -114,8 +114,9 @@ t.test('the ticket loop', async (t) => {
   const otherInbox = await otherSocket.emitWithAck('inbox:get') as { ok: boolean; data: unknown[] }
   t.same(otherInbox, { ok: true, data: [] }, "and its socket inbox is empty")
   const districtInbox = await sockets[0]!.emitWithAck('inbox:get') as { ok: boolean; data: { section: string; ticket: TicketBody }[] }
-  t.match(districtInbox.data.map((e) => [e.section, e.ticket.id, e.ticket.callerNumber]), [['new', ticket.id, null]], "the lead unit's inbox: new, number withheld")
-  t.match(((await inject('GET', '/v1/units/me/inbox', water)).json() as { tickets: { section: string }[] }).tickets.map((e) => e.section), ['co-handling'], "the co-unit's inbox over REST")
+  t.same(districtInbox.data.map((e) => [e.section, e.ticket.id, 'callerNumber' in e.ticket]), [['new', ticket.id, false]], "the lead unit's inbox: new, no caller number in it")
+  const waterInbox = (await inject('GET', '/v1/units/me/inbox', water)).json() as { sections: Record<string, number>; tickets: { section: string }[] }
+  t.same([waterInbox.tickets.map((e) => e.section), waterInbox.sections], [['co-handling'], { 'co-handling': 1 }], "the co-unit's inbox over REST, with the count per section")
 
   // Sign for, progress, the co-unit first, 转办 to the street office and its review.
   ticket = await step(d1, ticket, 'sign-for')
@@ -150,10 +151,23 @@ t.test('the ticket loop', async (t) => {
   const download = await inject('GET', `/v1/tickets/${ticket.id}/attachments/${attachment.id}`, d1)
   t.same([download.statusCode, download.headers['content-type'], Buffer.compare(download.rawPayload, png)], [200, 'image/png', 0], 'downloaded as uploaded')
   t.equal((await inject('GET', `/v1/tickets/${ticket.id}/attachments/${attachment.id}`, other)).statusCode, 403, 'not by another unit')
+  const audited = await sql`select actor from audit_log where action = 'ticket.attachment-download' and target = ${ticket.id}`
+  t.same(audited.map((r) => r.actor), ['tl-u-d1'], 'the download is in the audit log')
 
   ticket = await step(d1, ticket, 'review-sub-reply', { approve: true })
   t.match(ticket, { status: 'replied', reply: '路灯已更换，附照片' }, 'approved, the reply leaves')
   ticket = await step(agent, ticket, 'close')
+
+  // 约定回访时间 (issue 12, finding 7): inside the calling windows only, and audited either way.
+  await sql`update follow_up_campaigns set windows = '[{"from":"08:30","to":"12:00"},{"from":"14:00","to":"20:30"}]' where id = 'default'`
+  const tomorrow = new Date(Date.now() + 32 * 3_600_000).toISOString().slice(0, 10)
+  res = await inject('POST', `/v1/tickets/${ticket.id}/follow-up/agreed-time`, agent, { at: `${tomorrow}T03:00:00+08:00` })
+  t.equal(res.statusCode, 400, 'an agreed time at 03:00 is refused')
+  t.match(res.json(), { message: /outside the calling windows.*next opening is/ })
+  res = await inject('POST', `/v1/tickets/${ticket.id}/follow-up/agreed-time`, agent, { at: `${tomorrow}T10:00:00+08:00` })
+  t.equal(res.statusCode, 200, 'one at 10:00 is taken')
+  const agreedAudit = await sql<{ outcome: string }[]>`select outcome from audit_log where action = 'follow-up.agreed-time' and target = ${ticket.id} order by at`
+  t.same(agreedAudit.map((r) => r.outcome), ['failure', 'success'], 'both are in the audit log')
   const trail = ((await inject('GET', `/v1/tickets/${ticket.id}/events`, supervisor)).json() as { action: string }[]).map((e) => e.action)
   t.same(trail, ['accept', 'dispatch', 'sign-for', 'progress', 'co-reply', 'transfer', 'sub-reply', 'review-sub-reply', 'sub-reply', 'review-sub-reply', 'reply', 'close'], 'the whole trail')
 
