@@ -398,7 +398,7 @@ function renderTickets(tbody, tickets, sameCategory) {
     st.append(badge)
     tr.insertCell().textContent = new Date(tk.createdAt).toLocaleString(currentLang(), { hour12: false })
     // 并单: the new request can join an open ticket of this caller instead of being handled again.
-    if (open && tbody.id === 'pop-tickets' && tk.status !== 'merged') {
+    if (open && (tbody.id === 'pop-tickets' || tbody.id === 'search-results') && tk.status !== 'merged') {
       const link = document.createElement('button')
       link.type = 'button'
       link.dataset.link = tk.number
