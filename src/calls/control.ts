@@ -20,13 +20,13 @@ import { EventEmitter } from 'node:events'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { AgentService } from '../agents/service.ts'
-import { Lanes } from '../domain/lanes.ts'
 import { AriNotFound, ignoreGone } from '../pbx/ari/errors.ts'
-import type { AriEvent } from '../pbx/ari/events.ts'
+import { bridgeIds, channelIds, STASIS_ENTRY } from '../pbx/ari/ids.ts'
+import type { AriRouter, ChannelEvent } from '../pbx/ari/router.ts'
 import type { AriRest } from '../pbx/ari/rest.ts'
 import type { CallAction, CallControlView } from '../realtime/contract.ts'
 import { keys } from '../redis/keys.ts'
-import { bridgeIds, STASIS_ENTRY, type LiveCall } from './model.ts'
+import type { LiveCall } from './model.ts'
 import type { CallFlow } from './service.ts'
 import type { LiveCallStore } from './store.ts'
 
@@ -45,13 +45,7 @@ interface ControlState {
 }
 
 const EMPTY: ControlState = { held: false, muted: false, consult: null }
-const holdBridgeId = (callId: string) => `call-${callId}-hold`
-/** The consulted channel's id carries the call id, so its events find the call without an index. */
-const CONSULT_PREFIX = 'consult-'
-const callIdOfConsult = (channelId: string): string | null => {
-  const m = /^consult-([0-9a-f-]{36})-/.exec(channelId)
-  return m ? m[1]! : null
-}
+const holdBridgeId = bridgeIds.callHold
 
 /** Parses HOTLINE_TRANSFER_TARGETS; throws naming the variable so the server refuses to start. */
 export function parseTransferTargets(json: string): TransferTarget[] {
@@ -71,6 +65,8 @@ export interface CallControlDeps {
   redis: Redis
   live: LiveCallStore
   calls: CallFlow
+  /** Shared with the call flow: control commands and the targets' events run in the call's lane. */
+  router: AriRouter
   agents: AgentService
   log: Logger
   settings: { app: string; mohClass: string; trunk: string; targets: TransferTarget[]; ringTimeoutSeconds: number }
@@ -84,10 +80,17 @@ export interface CallControlEvents {
 }
 
 export class CallControl extends EventEmitter<CallControlEvents> {
-  private readonly lanes = new Lanes()
+  private readonly lanes: { run<T>(callId: string, work: () => Promise<T>): Promise<T> }
 
   constructor(private readonly deps: CallControlDeps) {
     super()
+    const router = deps.router
+    this.lanes = { run: (callId, work) => router.inCallLane(callId, work) }
+    // The consulted channel's id carries the call id (ids.ts), so its events reach the call's lane.
+    router.onEntry(STASIS_ENTRY.consult, (channel, [callId]) => callId
+      ? router.inCallLane(callId, () => this.onTargetAnswered(callId, channel.id))
+      : ignoreGone(deps.rest.hangup(channel.id)))
+    router.onCallChannel((event, callId, ref) => this.onCallChannelEvent(event, callId, ref?.kind === 'consult'))
   }
 
   /**
@@ -143,7 +146,7 @@ export class CallControl extends EventEmitter<CallControlEvents> {
       // While ringing this is a rejection (busy): CallFlow treats it as offer-rejected. Talking,
       // CallFlow marks the hang-up as the agent's first, so a WebRTC seat's leg ending is not
       // mistaken for a dropped browser waiting to rejoin (and a call waiting for one ends).
-      if (call.phase === 'talking') await this.deps.calls.agentHangup(agentId, callId)
+      if (call.phase === 'talking') await this.deps.calls.inLane.agentHangup(agentId, callId)
       else if (call.agentChannelId) await ignoreGone(rest.hangup(call.agentChannelId, 'busy'))
       log.info('agent hung up from the panel')
       return view(st)
@@ -177,7 +180,7 @@ export class CallControl extends EventEmitter<CallControlEvents> {
         const target = this.target(args.number)
         if (st.consult) throw new CallControlErrors.notNow('a consultation is already in progress')
         if (!st.held) { await this.holdCaller(call); st.held = true; await this.agentEvent(agentId, 'hold', callId) }
-        const channelId = `${CONSULT_PREFIX}${callId}-${Date.now().toString(36)}`
+        const channelId = channelIds.consult(callId, Date.now())
         try {
           await rest.originate({
             channelId, endpoint: `PJSIP/${target.number}@${this.deps.settings.trunk}`, app: this.deps.settings.app,
@@ -223,7 +226,7 @@ export class CallControl extends EventEmitter<CallControlEvents> {
    */
   private async complete(call: LiveCall, agentId: string, st: ControlState): Promise<void> {
     const consult = st.consult!
-    const handed = await this.deps.calls.handOff(call.callId, agentId, consult.channelId)
+    const handed = await this.deps.calls.inLane.handOff(call.callId, agentId, consult.channelId)
     if (!handed) { await ignoreGone(this.deps.rest.hangup(consult.channelId)); throw new CallControlErrors.noCall(agentId) }
     if (handed.agentChannelId) await ignoreGone(this.deps.rest.hangup(handed.agentChannelId))
     if (consult.state === 'talking') await this.connectCallerTo(call)
@@ -233,17 +236,10 @@ export class CallControl extends EventEmitter<CallControlEvents> {
     this.emit('transferred', agentId, call.callId, consult.number)
   }
 
-  /** Events of the transfer targets' channels (CallFlow ignores their Stasis entry). */
-  handle(event: AriEvent): Promise<void> {
-    if (event.type === 'StasisStart' && event.args[0] === STASIS_ENTRY.consult && event.args[1]) {
-      const callId = event.args[1]
-      return this.lanes.run(callId, () => this.onTargetAnswered(callId, event.channel.id))
-    }
-    if ((event.type === 'ChannelDestroyed' || event.type === 'StasisEnd') && event.channel.id.startsWith(CONSULT_PREFIX)) {
-      const callId = callIdOfConsult(event.channel.id)
-      if (callId) return this.lanes.run(callId, () => this.onTargetGone(callId, event.channel.id))
-    }
-    return Promise.resolve()
+  /** The end of a transfer target's channel, in the call's lane. */
+  private onCallChannelEvent(event: ChannelEvent, callId: string, isConsult: boolean): Promise<void> {
+    if (!isConsult || event.type === 'ChannelDtmfReceived') return Promise.resolve()
+    return this.onTargetGone(callId, event.channel.id)
   }
 
   private async onTargetAnswered(callId: string, channelId: string): Promise<void> {

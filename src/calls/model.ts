@@ -51,32 +51,27 @@ export interface LiveCall {
   rejoinChannelId?: string | null
   /** The agent hung up through the server (call control): the leg's end ends the call, no rejoin. */
   agentHangingUp?: boolean
+  /**
+   * The call's timers as due times (ms epoch on the project's clock), armed by one timer
+   * service from this record: a restarted server re-arms exactly what was pending.
+   */
+  due?: Partial<Record<CallTimer, number>>
+  /** Where the overflow timer moves the caller (with due.overflow). */
+  overflowTo?: string | null
+  /** When the caller heard the callback offer (pressing 1 books the callback); heard once per call. */
+  callbackOfferedAt?: number | null
 }
 
-export const bridgeIds = {
-  /** One holding bridge per queue, with a fixed id so a restarted server finds it again. */
-  queueHold: (queueId: string) => `queue-${queueId}-hold`,
-  /** The caller–agent bridge of one call. */
-  call: (callId: string) => `call-${callId}-mix`
-} as const
+/**
+ * Every timer a call has: the greeting's limit, the waiting caller's overflow, position
+ * announcement and callback offer, the ring guard of an offer, and the rejoin grace of a
+ * talking call whose WebRTC seat dropped. (The agent's wrap-up is the agent's own timer.)
+ */
+export type CallTimer = 'greeting' | 'overflow' | 'announce' | 'callbackOffer' | 'ringGuard' | 'rejoinGrace'
 
-export const recordingNameFor = (callId: string): string => `call-${callId}`
-
-/** Arguments our dialplan and originations put on Stasis(hotline, <entry>, …). */
-export const STASIS_ENTRY = {
-  inbound: 'inbound',
-  agentLeg: 'agent-leg',
-  /** The agent's seat dialled again after its leg dropped mid-call: agent-rejoin,<call id>. */
-  agentRejoin: 'agent-rejoin',
-  /** A transfer target (110, a unit) dialled by call control (src/calls/control.ts). */
-  consult: 'consult',
-  /** A supervisor's legs (snoop, seat): supervisor,<snoop|leg>,<session id>; see src/supervision/. */
-  supervisor: 'supervisor',
-  /** A follow-up call the dialer placed, answered: followup,<attempt id>; see src/followup/. */
-  followUp: 'followup',
-  /** A callback the dialer placed, answered: callback,<attempt id>; see src/callbacks/. */
-  callback: 'callback'
-} as const
+export { bridgeIds, STASIS_ENTRY } from '../pbx/ari/ids.ts'
+import { recordingNames } from '../pbx/ari/ids.ts'
+export const recordingNameFor = recordingNames.call
 
 export const CHANNEL_VAR_CALL_ID = 'HOTLINE_CALL_ID'
 

@@ -12,7 +12,7 @@ import type { Logger } from 'pino'
 import type { CallFlow } from '../calls/service.ts'
 import type { Clock } from '../domain/clock.ts'
 import type { Sql } from '../db/sql.ts'
-import type { AriEvent } from '../pbx/ari/events.ts'
+import type { AriRouter } from '../pbx/ari/router.ts'
 import type { AriRest } from '../pbx/ari/rest.ts'
 import type { TicketService } from '../tickets/service.ts'
 import { followUpRoutes } from './routes.ts'
@@ -26,19 +26,20 @@ export const DIALER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.ur
 export interface FollowUps {
   store: FollowUpStore
   dialer: FollowUpDialer
-  handle(event: AriEvent): Promise<void>
   start(): Promise<void>
   close(): Promise<void>
 }
 
 export async function attachFollowUps(deps: {
-  app: FastifyInstance; sql: Sql; rest: AriRest; calls: CallFlow; tickets: TicketService; clock: Clock; log: Logger; settings: DialerSettings
+  app: FastifyInstance; sql: Sql; rest: AriRest; router: AriRouter; calls: CallFlow; tickets: TicketService; clock: Clock; log: Logger; settings: DialerSettings
   /** Trunk changes are audited; their dial templates may only name these PBX trunk endpoints. */
   audit: AuditLog; pbxTrunks: readonly string[]
 }): Promise<FollowUps> {
   const store = new FollowUpStore(deps.sql)
   const dialer = new FollowUpDialer({ store, rest: deps.rest, tickets: deps.tickets, clock: deps.clock, log: deps.log.child({ component: 'dialer' }), settings: deps.settings })
-  deps.calls.registerEntry(FOLLOW_UP_ENTRY, (channel, args) => dialer.onAnswered(channel, args))
+  deps.router.onEntry(FOLLOW_UP_ENTRY, (channel, args) => dialer.onAnswered(channel, args))
+  deps.router.onOwnedChannel('followup', (event) => dialer.onChannelEvent(event))
+  deps.router.onPlayback('survey', (ref, playbackId) => ref.kind === 'survey' ? dialer.onSurveyPlayback(ref.channelId, playbackId) : Promise.resolve())
   // Agent-assisted follow-ups: the answered citizen waits in the campaign's queue for an agent,
   // who evaluates in the panel (POST /v1/tickets/{id}/evaluate); the call's end settles the attempt.
   dialer.handoff = {
@@ -55,7 +56,6 @@ export async function attachFollowUps(deps: {
   await deps.app.register(followUpRecordingRoutes({ store, rest: deps.rest }))
   return {
     store, dialer,
-    handle: (event) => dialer.handle(event),
     async start() { dialer.start() },
     close: () => dialer.stop()
   }

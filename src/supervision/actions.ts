@@ -21,10 +21,12 @@ import type { AgentCommands } from '../agents/commands.ts'
 import type { AgentLive } from '../agents/model.ts'
 import type { CallFlow } from '../calls/service.ts'
 import type { LiveCallStore } from '../calls/store.ts'
-import { STASIS_ENTRY, type LiveCall } from '../calls/model.ts'
+import type { LiveCall } from '../calls/model.ts'
+import { bridgeIds, channelIds, STASIS_ENTRY } from '../pbx/ari/ids.ts'
+import type { AriRouter } from '../pbx/ari/router.ts'
 import type { Sql } from '../db/sql.ts'
 import { AriNotFound } from '../pbx/ari/errors.ts'
-import type { AriChannel, AriEvent } from '../pbx/ari/events.ts'
+import type { AriChannel } from '../pbx/ari/events.ts'
 import type { AriRest } from '../pbx/ari/rest.ts'
 import type { QueueDirectory, QueueWaitingStore } from '../queueing/store.ts'
 import type { InterventionMode, InterventionView, SupervisorActionName } from './model.ts'
@@ -78,6 +80,7 @@ export interface SupervisorActionsDeps {
   app: string
   seatTech: string
   requestDispatch: () => void
+  router: AriRouter
 }
 
 export class SupervisorActions {
@@ -87,7 +90,8 @@ export class SupervisorActions {
   onSession: (s: InterventionView) => void = () => {}
 
   constructor(private readonly d: SupervisorActionsDeps) {
-    d.calls.registerEntry(STASIS_ENTRY.supervisor, (channel, args) => this.onStasisStart(channel, args))
+    d.router.onEntry(STASIS_ENTRY.supervisor, (channel, args) => this.onStasisStart(channel, args))
+    d.router.onOwnedChannel('supervisor', (event) => { if (event.type !== 'ChannelDtmfReceived') this.onLegGone(event.channel.id); return Promise.resolve() })
     d.calls.on('ended', (call) => { for (const s of this.sessions.values()) if (s.callId === call.callId) void this.end(s, 'call ended') })
   }
 
@@ -172,9 +176,9 @@ export class SupervisorActions {
     const sessionId = randomUUID()
     const s: Session = {
       sessionId, mode, callId: call.callId, agentId: call.agentId, seat, supervisorId: actor.id, state: 'ringing',
-      bridgeId: mode === 'barge' ? call.bridgeId! : `supervise-${sessionId}`,
-      snoopChannelId: mode === 'barge' ? null : `snoop-${sessionId}`,
-      supervisorChannelId: `supervisor-${sessionId}`,
+      bridgeId: mode === 'barge' ? call.bridgeId! : bridgeIds.supervision(sessionId),
+      snoopChannelId: mode === 'barge' ? null : channelIds.snoop(sessionId),
+      supervisorChannelId: channelIds.supervisorSeat(sessionId),
       startedAt: new Date().toISOString()
     }
     this.sessions.set(sessionId, s)
@@ -224,12 +228,11 @@ export class SupervisorActions {
     }
   }
 
-  /** ARI events for our legs: when either leg goes, the whole intervention ends. */
-  handleEvent(event: AriEvent): void {
-    if (event.type !== 'ChannelDestroyed' && event.type !== 'StasisEnd') return
-    const sessionId = this.byChannel.get(event.channel.id)
+  /** When either of our legs goes, the whole intervention ends. */
+  private onLegGone(channelId: string): void {
+    const sessionId = this.byChannel.get(channelId)
     const s = sessionId ? this.sessions.get(sessionId) : undefined
-    if (s) void this.end(s, `${event.channel.id === s.supervisorChannelId ? 'supervisor' : 'snoop'} leg gone`)
+    if (s) void this.end(s, `${channelId === s.supervisorChannelId ? 'supervisor' : 'snoop'} leg gone`)
   }
 
   async stop(actor: Actor, sessionId: string): Promise<InterventionView> {

@@ -26,6 +26,7 @@ import type { Clock } from '../domain/clock.ts'
 import type { Sql } from '../db/sql.ts'
 import { describeError } from '../http/errors.ts'
 import type { AriConnection } from '../pbx/ari/connection.ts'
+import type { AriRouter } from '../pbx/ari/router.ts'
 import type { QueueDirectory, QueueWaitingStore } from '../queueing/store.ts'
 import type { Ack } from '../realtime/contract.ts'
 import { rooms } from '../realtime/server.ts'
@@ -46,6 +47,7 @@ export interface SupervisionDeps {
   io: Server
   sql: Sql
   ari: AriConnection
+  router: AriRouter
   calls: CallFlow
   liveCalls: LiveCallStore
   agents: AgentService
@@ -89,9 +91,8 @@ export async function attachSupervision(d: SupervisionDeps): Promise<{ wallboard
   const actions = new SupervisorActions({
     rest: d.ari.rest, calls: d.calls, liveCalls: d.liveCalls, commands: d.commands, waiting: d.waiting, directory: d.directory,
     log: auditLog, logger: d.log.child({ component: 'supervision' }), app: d.settings.app, seatTech: d.settings.seatTech,
-    requestDispatch: d.requestDispatch
+    requestDispatch: d.requestDispatch, router: d.router
   })
-  d.ari.on('event', (event) => actions.handleEvent(event))
 
   // Anything that can move a figure or an agent row marks the board dirty; the board coalesces.
   const dirty = () => wallboard.markDirty()
