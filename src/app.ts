@@ -20,6 +20,7 @@ import { limitHashing } from './auth/passwords.ts'
 import { callRoutes } from './calls/routes.ts'
 import { CallFlow } from './calls/service.ts'
 import { CallRecords, LiveCallStore } from './calls/store.ts'
+import { DurableCallLog } from './calls/durable-log.ts'
 import type { Config } from './config.ts'
 import { systemClock, type Clock } from './domain/clock.ts'
 import { createSql, type Sql } from './db/sql.ts'
@@ -29,6 +30,7 @@ import { readTlsFiles, registerSecurityHeaders } from './http/security.ts'
 import { healthRoutes } from './http/health.ts'
 import { createMetrics } from './http/metrics.ts'
 import { AriConnection } from './pbx/ari/connection.ts'
+import { AriRouter } from './pbx/ari/router.ts'
 import { Acd } from './queueing/service.ts'
 import { queueRoutes } from './queueing/routes.ts'
 import { QueueDirectory, QueueWaitingStore } from './queueing/store.ts'
@@ -102,6 +104,8 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   const redis = createRedis(config.REDIS_URL)
   const ari = new AriConnection({ url: config.HOTLINE_ARI_URL, user: config.HOTLINE_ARI_USER, password: config.HOTLINE_ARI_PASSWORD, app: config.HOTLINE_ARI_APP, log: log.child({ component: 'ari' }) })
   const metrics = createMetrics()
+  // The one consumer of the Stasis app's events: each capability registers what it owns.
+  const router = new AriRouter(log.child({ component: 'ari-router' }))
 
   const agentLive = new AgentLiveStore(redis)
   const agentRecords = new AgentRecords(sql)
@@ -114,12 +118,14 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   const acd = new Acd({ agents, agentRecords, waiting, directory, log: log.child({ component: 'acd' }), defaultRingTimeoutSeconds: config.HOTLINE_RING_TIMEOUT_S })
   const liveCalls = new LiveCallStore(redis)
   const callRecords = new CallRecords(sql)
+  const callLog = new DurableCallLog(callRecords, log.child({ component: 'call-log' }))
   const calls = new CallFlow({
-    rest: ari.rest, live: liveCalls, records: callRecords, waiting, directory, agents, clock, metrics,
+    rest: ari.rest, router, live: liveCalls, records: callLog, waiting, directory, agents, clock, metrics,
     log: log.child({ component: 'calls' }),
     staffing: createStaffingView(sql, agents, agentRecords),
     settings: { app: config.HOTLINE_ARI_APP, greeting: config.HOTLINE_GREETING === 'none' ? '' : config.HOTLINE_GREETING, mohClass: config.HOTLINE_MOH_CLASS, seatTech: config.HOTLINE_SEAT_TECH, greetingLimitMs: 30_000, timeZone: config.HOTLINE_TIMEZONE,
-      rejoin: { graceMs: config.HOTLINE_SEAT_REJOIN_S * 1000, seatRejoins: seatMatcher(config.HOTLINE_WEB_SEATS) } },
+      rejoin: { graceMs: config.HOTLINE_SEAT_REJOIN_S * 1000, seatRejoins: seatMatcher(config.HOTLINE_WEB_SEATS) },
+      callbackOfferAfterMs: config.HOTLINE_CALLBACK_OFFER_AFTER_S * 1000 },
     requestDispatch: () => { void acd.request() }
   })
   acd.attach(calls)
@@ -195,7 +201,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
     if (refusal) throw new Error(`HOTLINE_TRANSFER_TARGETS: ${refusal}`)
   }
   const control = new CallControl({
-    rest: ari.rest, redis, live: liveCalls, calls, agents, log: log.child({ component: 'call-control' }),
+    rest: ari.rest, router, redis, live: liveCalls, calls, agents, log: log.child({ component: 'call-control' }),
     settings: { app: config.HOTLINE_ARI_APP, mohClass: config.HOTLINE_MOH_CLASS, trunk: config.HOTLINE_TRANSFER_TRUNK, targets: transferTargets, ringTimeoutSeconds: config.HOTLINE_RING_TIMEOUT_S }
   })
   calls.on('rejoined', (call) => { control.onRejoined(call).catch((err) => log.warn({ err, callId: call.callId }, 'restoring call control after a rejoin failed')) })
@@ -207,7 +213,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   await registerWorkspacePages(app)
   const realtime = attachRealtime({ app, redis, agents, commands, calls, waiting, directory, now: () => clock.now(), control, pop, log: log.child({ component: 'realtime' }) })
   const supervision = await attachSupervision({
-    app, io: realtime.io, sql, ari, calls, liveCalls, agents, agentRecords, commands, waiting, directory, clock, log,
+    app, io: realtime.io, sql, ari, router, calls, liveCalls, agents, agentRecords, commands, waiting, directory, clock, log,
     settings: { app: config.HOTLINE_ARI_APP, seatTech: config.HOTLINE_SEAT_TECH, timeZone: config.HOTLINE_TIMEZONE, maskCallers: config.HOTLINE_WALLBOARD_MASK_CALLER, pushIntervalMs: config.HOTLINE_WALLBOARD_PUSH_MS },
     requestDispatch: () => { void acd.request() }
   })
@@ -215,7 +221,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   const workspace = attachUnitWorkspace({ app, io: realtime.io, tickets, now: () => clock.now(), log: log.child({ component: 'unit-workspace' }), reminderSweepMs: config.HOTLINE_REMINDER_SWEEP_S * 1000 })
 
   const followUps = await attachFollowUps({
-    app, sql, rest: ari.rest, calls, tickets, clock: options.dialerClock ?? clock, log,
+    app, sql, rest: ari.rest, router, calls, tickets, clock: options.dialerClock ?? clock, log,
     settings: { app: config.HOTLINE_ARI_APP, timeZone: config.HOTLINE_TIMEZONE, tickMs: config.HOTLINE_DIALER_TICK_MS, inputTimeoutMs: config.HOTLINE_SURVEY_INPUT_TIMEOUT_S * 1000, callerId: config.HOTLINE_DIALER_CALLER_ID, numberPlan },
     audit: audit.log, pbxTrunks
   })
@@ -223,7 +229,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   const callbackStore = new CallbackStore(sql)
   const callbacks = new CallbackService({
     store: callbackStore, dialerStore: followUps.store, calls, liveCalls, waiting, agents, rest: ari.rest, clock: options.dialerClock ?? clock,
-    log: log.child({ component: 'callbacks' }), requestDispatch: () => { void acd.request() },
+    log: log.child({ component: 'callbacks' }), requestDispatch: () => { void acd.request() }, router,
     settings: {
       app: config.HOTLINE_ARI_APP, timeZone: config.HOTLINE_TIMEZONE, offerAfterMs: config.HOTLINE_CALLBACK_OFFER_AFTER_S * 1000,
       abandonAfterMs: config.HOTLINE_CALLBACK_ABANDON_AFTER_S * 1000, maxAttempts: config.HOTLINE_CALLBACK_MAX_ATTEMPTS,
@@ -237,11 +243,16 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   await app.register(callbackRoutes({ store: callbackStore, sql, timeZone: config.HOTLINE_TIMEZONE }))
 
   ari.on('event', (event) => {
-    calls.handle(event).catch((err) => log.error({ err, type: event.type }, 'ARI event handling failed'))
-    followUps.handle(event).catch((err) => log.error({ err, type: event.type }, 'dialer event handling failed'))
-    callbacks.handle(event).catch((err) => log.error({ err, type: event.type }, 'callback event handling failed'))
-    control.handle(event).catch((err) => log.error({ err, type: event.type }, 'call control event handling failed'))
+    router.dispatch(event).catch((err) => log.error({ err, type: event.type }, 'ARI event handling failed'))
   })
+  // Open dial attempts against the PBX (a channel whose end was lost in an event gap is closed)
+  // and agents held by a call that no longer exists: after every (re)connect and on a timer.
+  const reconcileAttempts = async () => {
+    if (!ari.connected) return
+    await followUps.dialer.recover()
+    await callbacks.recover()
+    await calls.releaseStrandedAgents((callId) => callbacks.isDialling(callId))
+  }
   ari.on('connected', ({ reconnect }) => {
     seats.reconcilePbx()
       .then((r) => log.info({ ...r, reconnect }, 'web seat credentials reconciled with the PBX'))
@@ -259,6 +270,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
 
   let closed = false
   let reasonsTimer: NodeJS.Timeout | undefined
+  let reconcileTimer: NodeJS.Timeout | undefined
   return {
     app, io: realtime.io, config, sql, redis, ari, agents, calls, acd, users, audit, recordingRetention, tickets, followUps, callbacks,
     async start(opts = {}) {
@@ -270,6 +282,10 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       // Another node's administrator may change the list: pick it up within a minute.
       reasonsTimer = setInterval(() => { loadNotReadyReasons().catch((err) => log.warn({ err }, 'reloading not-ready reasons failed')) }, 60_000)
       reasonsTimer.unref()
+      if (config.HOTLINE_RECONCILE_S > 0) {
+        reconcileTimer = setInterval(() => { reconcileAttempts().catch((err) => log.warn({ err }, 'reconciling dial attempts failed')) }, config.HOTLINE_RECONCILE_S * 1000)
+        reconcileTimer.unref()
+      }
       await agents.rearmTimers()
       audit.start()
       recordingRetention.start()
@@ -284,12 +300,14 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       audit.stop()
       recordingRetention.stop()
       workspace.close()
+      clearInterval(reconcileTimer)
       await supervision.close()
       await followUps.close()
       await callbacks.stop()
       await acd.stop()
       await ari.stop()
       await calls.idle()
+      await callLog.flush()
       await agents.close()
       await realtime.close()
       await app.close()

@@ -114,6 +114,12 @@ export const ConfigSchema = Type.Object({
   HOTLINE_CALLBACK_RING_S: Type.Integer({ default: 30, minimum: 5, maximum: 120 }),
   /** The dialer trunk (dialer_trunks) callbacks leave through. */
   HOTLINE_CALLBACK_TRUNK: Type.String({ default: 'trunk', pattern: '^[A-Za-z0-9_-]+$' }),
+  /**
+   * Seconds between checks of open dial attempts against the PBX (a channel whose end was lost
+   * in an event gap is closed, its trunk place and reserved agent freed) and of agents whose call
+   * is gone; they also run after every ARI reconnect. 0: only after reconnects.
+   */
+  HOTLINE_RECONCILE_S: Type.Integer({ default: 30, minimum: 0, maximum: 3600 }),
   /** Tickets: largest attachment (bytes) and the accepted types (comma-separated MIME types). */
   HOTLINE_ATTACHMENT_MAX_BYTES: Type.Integer({ default: 5 * 1024 * 1024, minimum: 1024, maximum: 50 * 1024 * 1024 }),
   HOTLINE_ATTACHMENT_TYPES: Type.String({ default: 'image/jpeg,image/png,image/webp,application/pdf,text/plain,application/msword,application/vnd.openxmlformats-officedocument.wordprocessingml.document', pattern: '^[a-z0-9.+/-]+(,[a-z0-9.+/-]+)*$' }),

@@ -19,19 +19,19 @@ import type { LiveCall } from '../calls/model.ts'
 import type { CallFlow } from '../calls/service.ts'
 import type { LiveCallStore } from '../calls/store.ts'
 import type { Clock } from '../domain/clock.ts'
-import { Lanes } from '../domain/lanes.ts'
 import type { AttemptOutcome } from '../followup/model.ts'
-import { parseDialerChannel } from '../followup/model.ts'
 import { afterAttempt, dialEndpoint, unansweredOutcome } from '../followup/rules.ts'
 import type { FollowUpStore } from '../followup/store.ts'
-import type { AriChannel, AriEvent } from '../pbx/ari/events.ts'
+import type { AriChannel } from '../pbx/ari/events.ts'
+import { playbackIds, STASIS_ENTRY } from '../pbx/ari/ids.ts'
+import type { AriRouter, ChannelEvent } from '../pbx/ari/router.ts'
 import type { AriRest } from '../pbx/ari/rest.ts'
 import type { QueueEntry } from '../queueing/model.ts'
 import type { QueueWaitingStore } from '../queueing/store.ts'
 import type { CallbackStore, CallbackTask } from './store.ts'
 import type { NumberPlan } from '../number-plan/rules.ts'
 
-export const CALLBACK_ENTRY = 'callback'
+export const CALLBACK_ENTRY = STASIS_ENTRY.callback
 const CALLBACK_KEY = '1'
 
 export interface CallbackSettings {
@@ -55,10 +55,6 @@ export interface CallbackSettings {
 interface Dialling { attemptId: string; taskId: number; agentId: string; seat: string | null; entryCallId: string; ringTimeoutSeconds: number }
 
 export class CallbackService {
-  private readonly lanes = new Lanes()
-  private readonly offerTimers = new Map<string, NodeJS.Timeout>()
-  /** Calls that heard the offer: their key press books the callback. */
-  private readonly offered = new Set<string>()
   /** Channels hearing the confirmation before we hang up. */
   private readonly confirming = new Map<string, NodeJS.Timeout>()
   private readonly dialling = new Map<string, Dialling>()
@@ -66,26 +62,26 @@ export class CallbackService {
 
   constructor(private readonly deps: {
     store: CallbackStore; dialerStore: FollowUpStore; calls: CallFlow; liveCalls: LiveCallStore; waiting: QueueWaitingStore; agents: AgentService
-    rest: AriRest; clock: Clock; log: Logger; settings: CallbackSettings; requestDispatch: () => void
+    rest: AriRest; clock: Clock; log: Logger; settings: CallbackSettings; requestDispatch: () => void; router: AriRouter
   }) {}
 
   attach(): void {
-    const { calls, settings } = this.deps
-    calls.registerEntry(CALLBACK_ENTRY, (channel, args) => this.onAnswered(channel, args))
-    // Armed with the call flow's waiting timers, not only on entering the queue: a restarted
-    // server re-arms them in reconcile (callers already waiting still get their offer, timed
-    // from their original entry), and so does a caller's return after a failed offer.
-    if (settings.offerAfterMs > 0) calls.on('waiting-timers', (call) => this.armOffer(call))
+    const { calls, router } = this.deps
+    router.onEntry(CALLBACK_ENTRY, (channel, args) => router.inChannelLane(channel.id, () => this.onAnswered(channel, args)))
+    // The offer's due time is in the call's record (CallFlowSettings.callbackOfferAfterMs), so a
+    // restarted server re-arms it timed from the caller's original entry, and so does a caller's
+    // return after a failed offer; the call flow says when it is due, in the call's lane.
+    calls.on('callback-offer-due', (call) => { void this.offer(call).catch((err) => this.deps.log.warn({ err: (err as Error).message, callId: call.callId }, 'callback offer failed')) })
     calls.on('ended', (call, outcome) => {
-      this.disarm(call.callId)
-      this.offered.delete(call.callId)
       if (outcome === 'abandoned') void this.onAbandoned(call).catch((err) => this.deps.log.warn({ err, callId: call.callId }, 'automatic callback not created'))
     })
     calls.on('answered', (call) => {
-      this.disarm(call.callId)
       if (!call.callbackOf) void this.onReachedAgent(call).catch((err) => this.deps.log.warn({ err, callId: call.callId }, 'pending callback not cancelled'))
     })
-    calls.on('offered', (call) => this.disarm(call.callId))
+    // Key presses of waiting callers, in their call's lane (shared with the call flow).
+    router.onCallChannel((event, callId) => this.onCallChannelEvent(event, callId))
+    router.onOwnedChannel('callback', (event) => event.type === 'ChannelDestroyed' ? router.inChannelLane(event.channel.id, () => this.onUnanswered(event.channel.id, event.cause)) : Promise.resolve())
+    router.onPlayback('callback-confirm', (ref) => ref.kind === 'callback-confirm' ? this.hangupConfirmed(ref.channelId) : Promise.resolve())
   }
 
   start(): void {
@@ -96,60 +92,28 @@ export class CallbackService {
 
   async stop(): Promise<void> {
     clearInterval(this.timer)
-    for (const t of [...this.offerTimers.values(), ...this.confirming.values()]) clearTimeout(t)
-    await this.lanes.idle()
+    for (const t of this.confirming.values()) clearTimeout(t)
   }
 
-  private disarm(callId: string): void {
-    clearTimeout(this.offerTimers.get(callId))
-    this.offerTimers.delete(callId)
+  private async offer(call: LiveCall): Promise<void> {
+    if (call.phase !== 'queued' || !call.queueId) return
+    await this.deps.rest.play(call.callerChannelId, 'sound:hotline/callback-offer', playbackIds.callbackOffer(call.callId)).catch(() => undefined)
+    await this.deps.store.log({ originalCallId: call.callId, queueId: call.queueId, lineNumber: call.lineNumber }, 'callback-offered', this.deps.clock.now(), {})
   }
 
-  private armOffer(call: LiveCall): void {
-    if (call.callbackOf || this.offered.has(call.callId) || this.offerTimers.has(call.callId)) return
-    const waited = this.deps.clock.now() - (call.queuedAt ?? call.arrivedAt)
-    const t = setTimeout(() => {
-      this.offerTimers.delete(call.callId)
-      void this.offer(call.callId).catch((err) => this.deps.log.warn({ err: (err as Error).message, callId: call.callId }, 'callback offer failed'))
-    }, Math.max(0, this.deps.settings.offerAfterMs - waited))
-    t.unref()
-    this.offerTimers.set(call.callId, t)
-  }
-
-  private async offer(callId: string): Promise<void> {
+  private async onCallChannelEvent(event: ChannelEvent, callId: string): Promise<void> {
+    if (event.type !== 'ChannelDtmfReceived' || event.digit !== CALLBACK_KEY) return
     const call = await this.deps.liveCalls.get(callId)
-    if (!call || call.phase !== 'queued' || !call.queueId) return
-    this.offered.add(callId)
-    await this.deps.rest.play(call.callerChannelId, 'sound:hotline/callback-offer', `cb-offer-${callId}`).catch(() => undefined)
-    await this.deps.store.log({ originalCallId: callId, queueId: call.queueId, lineNumber: call.lineNumber }, 'callback-offered', this.deps.clock.now(), {})
+    // Only a caller who heard the offer books by pressing 1.
+    if (!call || !call.callbackOfferedAt || event.channel.id !== call.callerChannelId) return
+    await this.onKey(event.channel.id, callId)
   }
 
-  /** Every ARI event: key presses of offered callers, the confirmation's end, callback channels. */
-  handle(event: AriEvent): Promise<void> {
-    switch (event.type) {
-      case 'ChannelDtmfReceived':
-        if (event.digit !== CALLBACK_KEY) return Promise.resolve()
-        return this.onKey(event.channel.id)
-      case 'PlaybackFinished': {
-        const m = /^cb-confirm-(.+)$/.exec(event.playback.id)
-        if (m) return this.hangupConfirmed(m[1]!)
-        return Promise.resolve()
-      }
-      case 'ChannelDestroyed': {
-        if (parseDialerChannel(event.channel.id)?.kind !== 'callback') return Promise.resolve()
-        return this.lanes.run(event.channel.id, () => this.onUnanswered(event.channel.id, event.cause))
-      }
-      default:
-        return Promise.resolve()
-    }
-  }
-
-  private async onKey(channelId: string): Promise<void> {
-    const callId = await this.deps.liveCalls.callIdForChannel(channelId)
-    if (!callId || !this.offered.has(callId)) return
+  /** In the call's lane. */
+  private async onKey(channelId: string, callId: string): Promise<void> {
     const { clock, store, calls, waiting } = this.deps
     let booked: CallbackTask | null = null
-    const released = await calls.releaseForCallback(callId, async (call, entry) => {
+    const released = await calls.inLane.releaseForCallback(callId, async (call, entry) => {
       const now = clock.now()
       booked = await store.create({
         callerNumber: call.callerNumber, lineNumber: call.lineNumber, queueId: entry.queueId, originalCallId: call.callId, reason: 'requested',
@@ -161,7 +125,6 @@ export class CallbackService {
       await store.log(booked, 'callback-requested', now, { taskId: booked.id, waitedMs: now - entry.enteredAt })
       return true
     })
-    this.offered.delete(callId)
     if (!released || !booked) return
     this.deps.log.info({ callId, taskId: (booked as CallbackTask).id }, 'callback booked; the caller keeps their place')
     await this.deps.rest.play(channelId, 'sound:hotline/callback-confirm', `cb-confirm-${channelId}`).catch(() => undefined)
@@ -243,8 +206,9 @@ export class CallbackService {
     return true
   }
 
+  /** In the channel's lane. */
   private onAnswered(channel: AriChannel, args: string[]): Promise<void> {
-    return this.lanes.run(channel.id, async () => {
+    return (async () => {
       const { store, calls, clock, log, rest } = this.deps
       const d = this.dialling.get(channel.id)
       const task = d ? await store.get(d.taskId) : null
@@ -268,16 +232,17 @@ export class CallbackService {
       const original = await store.originalArrival(task.originalCallId)
       await store.finishAttempt({ attemptId: d.attemptId, taskId: task.id, outcome: 'connected', cause: null, at: now, connectedCallId: d.entryCallId }, { kind: 'done' })
       await store.log(task, 'callback-connected', now, { taskId: task.id, callId: d.entryCallId, sinceOriginalMs: original === null ? null : now - original }, d.agentId)
-    })
+    })()
   }
 
-  private async onUnanswered(channelId: string, cause: number): Promise<void> {
+  /** No answer (cause), or a channel that vanished without its end (null: the outcome is unknown). */
+  private async onUnanswered(channelId: string, cause: number | null): Promise<void> {
     const d = this.dialling.get(channelId)
     if (!d) return
     this.dialling.delete(channelId)
     const task = await this.deps.store.get(d.taskId)
     await this.releaseAgent(d)
-    if (task) await this.finish(task, d.attemptId, unansweredOutcome(cause), cause)
+    if (task) await this.finish(task, d.attemptId, cause === null ? 'lost' : unansweredOutcome(cause), cause)
   }
 
   /** The reserved agent goes back to ready, and the ACD looks again. */
@@ -299,16 +264,32 @@ export class CallbackService {
   }
 
   /**
-   * After a restart: attempts left open are lost (the reserved agent is freed and the task is
-   * due again); queued places whose Redis entry is gone are put back.
+   * After a restart, after every ARI reconnect and on a timer: attempts left open by another
+   * process are lost (the reserved agent is freed and the task is due again); attempts this
+   * process dialled whose channel is gone lost their end in an event gap and are closed the
+   * same way; queued places whose Redis entry is gone are put back. Returns how many closed.
    */
-  async recover(): Promise<void> {
-    const { dialerStore, store, rest, waiting } = this.deps
+  async recover(): Promise<{ lost: number; vanished: number }> {
+    const { dialerStore, store, rest, waiting, router, log } = this.deps
     const channels = new Set((await rest.listChannels()).map((c) => c.id))
+    let lost = 0
+    let vanished = 0
     for (const a of await dialerStore.openAttempts()) {
-      if (a.kind !== 'callback' || this.dialling.has(a.channelId)) continue
+      if (a.kind !== 'callback') continue
+      if (this.dialling.has(a.channelId)) {
+        // Still ringing as far as we know: closed only when placed and gone from the PBX.
+        if (a.dialledAt === null || channels.has(a.channelId)) continue
+        await router.inChannelLane(a.channelId, async () => {
+          if (!this.dialling.has(a.channelId)) return // its end was handled meanwhile
+          vanished += 1
+          log.warn({ taskId: a.taskId, attempt: a.attemptNo, channelId: a.channelId }, 'callback channel vanished without an event; releasing the agent and closing the attempt')
+          await this.onUnanswered(a.channelId, null)
+        })
+        continue
+      }
       const task = await store.get(a.taskId)
       if (!task) continue
+      lost += 1
       if (channels.has(a.channelId)) await rest.hangup(a.channelId).catch(() => undefined)
       if (a.agentId && task.entryCallId) await this.releaseAgent({ attemptId: a.id, taskId: a.taskId, agentId: a.agentId, seat: null, entryCallId: task.entryCallId, ringTimeoutSeconds: 0 })
       await this.finish(task, a.id, 'lost', null)
@@ -318,6 +299,13 @@ export class CallbackService {
         await waiting.add({ callId: task.entryCallId, queueId: task.queueId, priority: 0, enteredAt: task.placeAt ?? task.dueAt, skills: [], kind: 'callback' })
       }
     }
+    return { lost, vanished }
+  }
+
+  /** Whether the agent's reservation for `entryCallId` is a callback being dialled (not stranded). */
+  isDialling(entryCallId: string): boolean {
+    for (const d of this.dialling.values()) if (d.entryCallId === entryCallId) return true
+    return false
   }
 
   /** Used by the composition root's ACD sink. */

@@ -17,17 +17,20 @@ import type { Logger } from 'pino'
 import type { AgentLive } from '../agents/model.ts'
 import type { AgentService } from '../agents/service.ts'
 import type { Clock } from '../domain/clock.ts'
-import { Lanes } from '../domain/lanes.ts'
+import { clockTimers, DueTimers, type TimerPort } from '../domain/timers.ts'
 import { AriNotFound, ignoreGone } from '../pbx/ari/errors.ts'
-import { HANGUP_CAUSE, type AriChannel, type AriEvent } from '../pbx/ari/events.ts'
+import { HANGUP_CAUSE, type AriChannel } from '../pbx/ari/events.ts'
+import { channelIds, playbackIds } from '../pbx/ari/ids.ts'
+import type { AriRouter, ChannelEvent } from '../pbx/ari/router.ts'
 import type { AriRest } from '../pbx/ari/rest.ts'
 import { expectedWaitSeconds, overflowPlan, routeArrival } from '../lines/rules.ts'
 import type { QueueEntry } from '../queueing/model.ts'
 import { positionInQueue } from '../queueing/rules.ts'
 import type { QueueDirectory, QueueWaitingStore } from '../queueing/store.ts'
 import type { HotlineMetrics } from '../http/metrics.ts'
-import { bridgeIds, CHANNEL_VAR_CALL_ID, recordingNameFor, REJOIN_SIP_HEADER, STASIS_ENTRY, type CallOutcome, type EndedBy, type LiveCall } from './model.ts'
-import type { CallRecords, LiveCallStore, QueueLogEvent } from './store.ts'
+import { bridgeIds, CHANNEL_VAR_CALL_ID, recordingNameFor, REJOIN_SIP_HEADER, STASIS_ENTRY, type CallOutcome, type CallTimer, type EndedBy, type LiveCall } from './model.ts'
+import type { CallLogWriter } from './durable-log.ts'
+import type { LiveCallStore, QueueLogEvent } from './store.ts'
 
 export interface CallFlowSettings {
   app: string
@@ -43,6 +46,8 @@ export interface CallFlowSettings {
    * Absent or graceMs 0: the leg's end ends the call, as for desk phones.
    */
   rejoin?: { graceMs: number; seatRejoins: (seat: string) => boolean }
+  /** A waiting caller hears the callback offer this long after entering the queue (src/callbacks/); 0: never. */
+  callbackOfferAfterMs?: number
 }
 
 /** What routing needs to know about agents, without depending on the agents capability. */
@@ -56,43 +61,21 @@ export interface StaffingView {
 export interface CallFlowDeps {
   rest: AriRest
   live: LiveCallStore
-  records: CallRecords
+  /** The calls row and queue log (DurableCallLog: a failed write never stops the call). */
+  records: CallLogWriter
   waiting: QueueWaitingStore
   directory: QueueDirectory
   agents: AgentService
   clock: Clock
+  /** Where the call's due times are armed; the clock's real-time timers by default. */
+  timers?: TimerPort
+  router: AriRouter
   log: Logger
   metrics: HotlineMetrics
   staffing: StaffingView
   settings: CallFlowSettings
   /** Asks the ACD to look for offers (coalesced; never blocks the caller's lane). */
   requestDispatch: () => void
-}
-
-/** Timers that belong to one call; cleared when the call ends. */
-class CallScope {
-  private readonly timers = new Set<NodeJS.Timeout>()
-  private readonly named = new Map<string, NodeJS.Timeout>()
-  after(ms: number, fn: () => void): void {
-    const t = setTimeout(() => { this.timers.delete(t); fn() }, ms)
-    t.unref()
-    this.timers.add(t)
-  }
-  /** A timer that replaces any earlier one of the same name (overflow, announcement). */
-  replace(name: string, ms: number | null, fn: () => void): void {
-    const old = this.named.get(name)
-    if (old) clearTimeout(old)
-    this.named.delete(name)
-    if (ms === null) return
-    const t = setTimeout(() => { this.named.delete(name); fn() }, ms)
-    t.unref()
-    this.named.set(name, t)
-  }
-  dispose(): void {
-    for (const t of [...this.timers, ...this.named.values()]) clearTimeout(t)
-    this.timers.clear()
-    this.named.clear()
-  }
 }
 
 /** What the call flow tells the rest of the system (realtime panels, wallboard). */
@@ -114,6 +97,8 @@ export interface CallFlowEvents {
    * (the callback offer) hang on this so a restarted server arms them too.
    */
   'waiting-timers': [LiveCall]
+  /** The callback offer is due for a waiting caller (src/callbacks/ plays it); in the call's lane. */
+  'callback-offer-due': [LiveCall]
 }
 
 /** What CallFlow.rejoin did; call control turns the refusals into API errors. */
@@ -122,72 +107,107 @@ export type RejoinResult =
   | { ok: false; reason: 'no-call' | 'not-rejoinable' }
 
 export class CallFlow extends EventEmitter<CallFlowEvents> {
-  private readonly lanes = new Lanes()
-  private readonly scopes = new Map<string, CallScope>()
+  private readonly timers: DueTimers<CallTimer>
   private readonly channelToCall = new Map<string, string>()
-  private readonly entryHandlers = new Map<string, (channel: AriChannel, args: string[]) => Promise<void>>()
   /** Holding bridges this process created or found (see joinHoldBridge). */
   private readonly holdBridges = new Set<string>()
+  private readonly router: AriRouter
 
   constructor(private readonly deps: CallFlowDeps) {
     super()
+    this.router = deps.router
+    this.timers = new DueTimers<CallTimer>(deps.timers ?? clockTimers(deps.clock), (callId, kind, at) => {
+      void this.router.inCallLane(callId, () => this.onTimer(callId, kind, at))
+        .catch((err) => this.deps.log.error({ err, callId, timer: kind }, 'call timer failed'))
+    })
+    const r = this.router
+    r.resolveCallsWith((channelId) => this.callIdOf(channelId))
+    r.onEntry(STASIS_ENTRY.agentLeg, (channel, [callId]) => callId ? r.inCallLane(callId, () => this.onAgentAnswered(callId, channel)) : this.hangupStray(channel.id))
+    r.onEntry(STASIS_ENTRY.agentRejoin, (channel, [callId]) => callId ? r.inCallLane(callId, () => this.onRejoinAnswered(callId, channel)) : this.hangupStray(channel.id))
+    r.onEntry(STASIS_ENTRY.inbound, (channel, [dialled]) => this.arrive(channel, dialled))
+    r.onUnknownEntry((channel, args, event) => {
+      if (event.args.length === 0) return this.arrive(channel, undefined)
+      this.deps.log.warn({ args: event.args, channel: channel.name }, 'unknown Stasis entry; hanging up')
+      return this.hangupStray(channel.id)
+    })
+    r.onCallChannel((event, callId) => this.onCallChannelEvent(event, callId))
+    r.onPlayback('greeting', (ref) => ref.kind === 'greeting' ? r.inCallLane(ref.callId, () => this.onGreetingDone(ref.callId)) : Promise.resolve())
   }
 
-  private scope(callId: string): CallScope {
-    let s = this.scopes.get(callId)
-    if (!s) { s = new CallScope(); this.scopes.set(callId, s) }
-    return s
+  private hangupStray(channelId: string): Promise<void> {
+    return ignoreGone(this.deps.rest.hangup(channelId))
+  }
+
+  private arrive(channel: AriChannel, dialled: string | undefined): Promise<void> {
+    const callId = randomUUID()
+    this.channelToCall.set(channel.id, callId)
+    return this.router.inCallLane(callId, () => this.onInbound(callId, channel, dialled ?? channel.dialplan?.exten ?? ''))
   }
 
   private logFor(call: Pick<LiveCall, 'callId'> & Partial<LiveCall>): Logger {
     return this.deps.log.child({ callId: call.callId, agentId: call.agentId ?? undefined, queueId: call.queueId ?? undefined })
   }
 
-  /** Channels of other capabilities (a supervisor's legs) enter Stasis under their own entry. */
-  registerEntry(entry: string, handler: (channel: AriChannel, args: string[]) => Promise<void>): void {
-    this.entryHandlers.set(entry, handler)
+  /** Saves the live call and arms exactly its due times (the record is the truth for timers). */
+  private async save(call: LiveCall): Promise<void> {
+    await this.deps.live.save(call)
+    this.timers.sync(call.callId, call.due)
+  }
+
+  private setDue(call: LiveCall, due: Partial<Record<CallTimer, number | null>>): void {
+    const next = { ...(call.due ?? {}), ...due }
+    for (const k of Object.keys(next) as CallTimer[]) if (next[k] === null || next[k] === undefined) delete next[k]
+    call.due = next as LiveCall['due']
   }
 
   /** Work on a call that must not interleave with its ARI events (e.g. re-ordering its queue entry). */
   runInCallLane<T>(callId: string, work: () => Promise<T>): Promise<T> {
-    return this.lanes.run(callId, work)
+    return this.router.inCallLane(callId, work)
   }
 
   /** A supervisor moves a waiting caller to another queue: the overflow path, logged as an overflow with the reason. */
   moveQueued(callId: string, fromQueueId: string, toQueueId: string, reason: string): Promise<'moved' | 'not-waiting'> {
-    return this.lanes.run(callId, async () => ((await this.onOverflowDue(callId, fromQueueId, toQueueId, reason)) ? 'moved' : 'not-waiting'))
+    return this.router.inCallLane(callId, async () => ((await this.onOverflowDue(callId, fromQueueId, toQueueId, reason)) ? 'moved' : 'not-waiting'))
   }
 
-  /** Entry point for every ARI event of the Stasis app. */
-  handle(event: AriEvent): Promise<void> {
-    switch (event.type) {
-      case 'StasisStart': {
-        const [entry, arg] = event.args
-        if (entry === STASIS_ENTRY.agentLeg && arg) return this.lanes.run(arg, () => this.onAgentAnswered(arg, event.channel))
-        if (entry === STASIS_ENTRY.agentRejoin && arg) return this.lanes.run(arg, () => this.onRejoinAnswered(arg, event.channel))
-        // Transfer targets belong to call control (control.ts), which hears the same events.
-        if (entry === STASIS_ENTRY.consult) return Promise.resolve()
-        if (entry === STASIS_ENTRY.inbound || entry === undefined) {
-          const callId = randomUUID()
-          this.channelToCall.set(event.channel.id, callId)
-          return this.lanes.run(callId, () => this.onInbound(callId, event.channel, arg ?? event.channel.dialplan?.exten ?? ''))
+  /** Stasis end and destruction of a call's channels, in the call's lane. */
+  private async onCallChannelEvent(event: ChannelEvent, callId: string): Promise<void> {
+    if (event.type === 'ChannelDtmfReceived') return
+    await this.onChannelGone(callId, event.channel.id, event.type === 'ChannelDestroyed' ? event.cause : null)
+  }
+
+  /** A due time of the call's record came. Stale timers (the phase moved on) do nothing. */
+  private async onTimer(callId: string, kind: CallTimer, at: number): Promise<void> {
+    const call = await this.deps.live.get(callId)
+    if (!call || call.phase === 'ended' || call.due?.[kind] !== at) return
+    this.setDue(call, { [kind]: null })
+    switch (kind) {
+      case 'greeting':
+        await this.save(call)
+        return this.onGreetingDone(callId)
+      case 'overflow':
+        await this.save(call)
+        if (call.overflowTo && call.queueId) await this.onOverflowDue(callId, call.queueId, call.overflowTo)
+        return
+      case 'announce':
+        await this.save(call)
+        return this.announcePosition(callId)
+      case 'ringGuard':
+        await this.save(call)
+        if (call.phase === 'offered' && call.agentChannelId) {
+          await ignoreGone(this.deps.rest.hangup(call.agentChannelId, 'no_answer'))
+          await this.offerFailed(call, 'ring-no-answer', { reason: 'guard-timeout' })
         }
-        const extra = entry === undefined ? undefined : this.entryHandlers.get(entry)
-        if (extra) return extra(event.channel, event.args.slice(1))
-        this.deps.log.warn({ args: event.args, channel: event.channel.name }, 'unknown Stasis entry; hanging up')
-        return ignoreGone(this.deps.rest.hangup(event.channel.id))
-      }
-      case 'StasisEnd':
-        return this.onChannelGone(event.channel.id, null)
-      case 'ChannelDestroyed':
-        return this.onChannelGone(event.channel.id, event.cause)
-      case 'PlaybackFinished': {
-        const m = /^greet-(.+)$/.exec(event.playback.id)
-        if (m) return this.lanes.run(m[1]!, () => this.onGreetingDone(m[1]!))
-        return Promise.resolve()
-      }
-      default:
-        return Promise.resolve()
+        return
+      case 'rejoinGrace':
+        await this.save(call)
+        return this.onRejoinExpired(callId)
+      case 'callbackOffer':
+        if (call.phase !== 'queued') { await this.save(call); return }
+        call.callbackOfferedAt = this.deps.clock.now()
+        await this.save(call)
+        this.emit('callback-offer-due', { ...call })
+        return
     }
   }
 
@@ -195,16 +215,12 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     return this.channelToCall.get(channelId) ?? (await this.deps.live.callIdForChannel(channelId))
   }
 
-  private async onChannelGone(channelId: string, cause: number | null): Promise<void> {
-    const callId = await this.callIdOf(channelId)
-    if (!callId) return
-    await this.lanes.run(callId, async () => {
-      const call = await this.deps.live.get(callId)
-      if (!call || call.phase === 'ended') { this.channelToCall.delete(channelId); return }
-      if (channelId === call.callerChannelId) await this.onCallerGone(call)
-      else if (channelId === call.agentChannelId) await this.onAgentLegGone(call, cause)
-      else if (channelId === call.rejoinChannelId) await this.onRejoinLegGone(call, cause)
-    })
+  private async onChannelGone(callId: string, channelId: string, cause: number | null): Promise<void> {
+    const call = await this.deps.live.get(callId)
+    if (!call || call.phase === 'ended') { this.channelToCall.delete(channelId); return }
+    if (channelId === call.callerChannelId) await this.onCallerGone(call)
+    else if (channelId === call.agentChannelId) await this.onAgentLegGone(call, cause)
+    else if (channelId === call.rejoinChannelId) await this.onRejoinLegGone(call, cause)
   }
 
   private async onInbound(callId: string, channel: AriChannel, dialled: string): Promise<void> {
@@ -219,7 +235,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     }
     const log = this.logFor(call)
     log.info({ dialled, line: call.lineNumber, channelId: channel.id }, 'call arrived')
-    await this.deps.live.save(call)
+    await this.save(call)
     await this.deps.records.arrived(call)
     if (line && route && route.reason !== 'line-queue') {
       // The line's own seats cannot take this caller now; the 12345 pool does (7×24 service).
@@ -236,8 +252,10 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       await this.deps.rest.setVariable(channel.id, CHANNEL_VAR_CALL_ID, callId)
       const greeting = line.greeting ?? this.deps.settings.greeting
       if (greeting) {
-        await this.deps.rest.play(channel.id, greeting, `greet-${callId}`)
-        this.scope(callId).after(this.deps.settings.greetingLimitMs, () => { void this.lanes.run(callId, () => this.onGreetingDone(callId)) })
+        await this.deps.rest.play(channel.id, greeting, playbackIds.greeting(callId))
+        // The greeting's end comes as PlaybackFinished; the due time covers a lost event.
+        this.setDue(call, { greeting: now + this.deps.settings.greetingLimitMs })
+        await this.save(call)
         return
       }
     } catch (err) {
@@ -264,7 +282,8 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     }
     call.phase = 'queued'
     call.queuedAt = this.deps.clock.now()
-    await this.deps.live.save(call)
+    this.setDue(call, { greeting: null })
+    await this.save(call)
     await this.deps.waiting.add({ callId: call.callId, queueId, priority: call.priority, enteredAt: call.queuedAt, skills: [] })
     // The ACD may pick this caller at once; its offer waits for this lane, so the records below
     // are still written before the offer's.
@@ -308,16 +327,14 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     const line = call.lineNumber ? (await this.deps.directory.line(call.lineNumber)) ?? null : null
     const waited = this.deps.clock.now() - (call.queuedAt ?? call.arrivedAt)
     const plan = overflowPlan(line, queue, waited)
-    const scope = this.scope(call.callId)
-    scope.replace('overflow', plan ? plan.afterMs : null, () => {
-      void this.lanes.run(call.callId, () => this.onOverflowDue(call.callId, queue.id, plan!.targetQueueId))
-        .catch((err) => this.logFor(call).error({ err }, 'overflow failed'))
-    })
+    const now = this.deps.clock.now()
     const every = queue.announceEverySeconds
-    scope.replace('announce', every ? every * 1000 : null, () => {
-      void this.lanes.run(call.callId, () => this.announcePosition(call.callId))
-        .catch((err) => this.logFor(call).warn({ err: (err as Error).message }, 'position announcement failed'))
-    })
+    const offerAfter = this.deps.settings.callbackOfferAfterMs ?? 0
+    // The callback offer is timed from the caller's first entry and heard once.
+    const callbackDue = offerAfter > 0 && !call.callbackOf && !call.callbackOfferedAt ? (call.queuedAt ?? call.arrivedAt) + offerAfter : null
+    call.overflowTo = plan ? plan.targetQueueId : null
+    this.setDue(call, { overflow: plan ? now + plan.afterMs : null, announce: every ? now + every * 1000 : null, callbackOffer: callbackDue === null ? null : Math.max(now, callbackDue) })
+    await this.save(call)
     this.emit('waiting-timers', { ...call })
   }
 
@@ -335,7 +352,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       if (!(err instanceof AriNotFound)) throw err
     }
     call.queueId = toQueueId
-    await this.deps.live.save(call)
+    await this.save(call)
     await this.deps.waiting.add({ callId, queueId: toQueueId, priority: call.priority, enteredAt: call.queuedAt ?? call.arrivedAt, skills: [] })
     this.logFor(call).info({ from: fromQueueId, to: toQueueId }, 'caller overflowed to another queue')
     this.emit('queue-changed', fromQueueId)
@@ -356,7 +373,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       const serving = await this.deps.staffing.signedInServing(call.queueId)
       const minutes = Math.min(20, Math.max(1, Math.ceil(expectedWaitSeconds(position, serving, await this.deps.staffing.averageHandleSeconds(call.queueId)) / 60)))
       const media = ['position-prefix', `num-${ahead}`, 'position-suffix', 'wait-prefix', `num-${minutes}`, 'minutes'].map((p) => `sound:hotline/${p}`).join(',')
-      await ignoreGone(this.deps.rest.play(call.callerChannelId, media, `announce-${callId}-${this.deps.clock.now()}`))
+      await ignoreGone(this.deps.rest.play(call.callerChannelId, media, playbackIds.announcement(callId, this.deps.clock.now())))
     }
     await this.armWaitingTimers(call)
   }
@@ -366,7 +383,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
    * the call can no longer be offered (the ACD then releases the agent).
    */
   offer(entry: QueueEntry, agent: AgentLive, ringTimeoutSeconds: number): Promise<boolean> {
-    return this.lanes.run(entry.callId, async () => {
+    return this.router.inCallLane(entry.callId, async () => {
       const call = await this.deps.live.get(entry.callId)
       if (!call || call.phase !== 'queued' || !agent.seat) return false
       return this.ringSeat(call, agent, ringTimeoutSeconds)
@@ -377,15 +394,16 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
   private async ringSeat(call: LiveCall, agent: Pick<AgentLive, 'agentId' | 'seat'>, ringTimeoutSeconds: number): Promise<boolean> {
     {
       if (!agent.seat) return false
-      const agentChannelId = randomUUID()
+      call.offerAttempts += 1
+      const agentChannelId = channelIds.agentLeg(call.callId, call.offerAttempts)
       call.phase = 'offered'
       call.agentId = agent.agentId
       call.seat = agent.seat
       call.agentChannelId = agentChannelId
       call.offeredAt = this.deps.clock.now()
-      call.offerAttempts += 1
-      this.channelToCall.set(agentChannelId, call.callId)
-      await this.deps.live.save(call)
+      // Waiting timers stop while the seat rings; a failed offer arms them again.
+      this.setDue(call, { overflow: null, announce: null, callbackOffer: null })
+      await this.save(call)
       const log = this.logFor(call)
       log.info({ seat: agent.seat, waitMs: call.offeredAt - (call.queuedAt ?? call.offeredAt) }, 'call offered')
       // The screen pop goes out before the seat rings, so the panel shows who is calling.
@@ -411,7 +429,9 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       // Written after the seat rings: the record is not on the path to the agent's phone. The
       // answer is handled in this call's lane, so it cannot overtake this write.
       await this.deps.records.offered(call)
-      this.armRingGuard(call.callId, agentChannelId, ringTimeoutSeconds + 5)
+      // Asterisk ends the ring at the timeout itself; the guard covers a lost event.
+      this.setDue(call, { ringGuard: call.offeredAt + (ringTimeoutSeconds + 5) * 1000 })
+      await this.save(call)
       return true
     }
   }
@@ -423,7 +443,18 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
    * callback side confirms and hangs up). False when the call is no longer waiting.
    */
   releaseForCallback(callId: string, keep: (call: LiveCall, entry: QueueEntry) => Promise<boolean>): Promise<boolean> {
-    return this.lanes.run(callId, async () => {
+    return this.router.inCallLane(callId, () => this.inLane.releaseForCallback(callId, keep))
+  }
+
+  /** The same commands for code that already runs in the call's lane (call control, callbacks). */
+  readonly inLane = {
+    releaseForCallback: (callId: string, keep: (call: LiveCall, entry: QueueEntry) => Promise<boolean>) => this.releaseForCallbackInLane(callId, keep),
+    agentHangup: (agentId: string, callId: string) => this.agentHangupInLane(agentId, callId),
+    handOff: (callId: string, agentId: string, farChannelId: string) => this.handOffInLane(callId, agentId, farChannelId)
+  }
+
+  private releaseForCallbackInLane(callId: string, keep: (call: LiveCall, entry: QueueEntry) => Promise<boolean>): Promise<boolean> {
+    return (async () => {
       const call = await this.deps.live.get(callId)
       if (!call || call.phase !== 'queued' || !call.queueId) return false
       const entry = await this.deps.waiting.get(callId)
@@ -437,7 +468,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       await this.finish(call, 'callback', 'caller', null)
       this.emit('queue-changed', call.queueId)
       return true
-    })
+    })()
   }
 
   /**
@@ -480,14 +511,14 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     then: (call: LiveCall) => Promise<boolean>
   ): Promise<boolean> {
     this.channelToCall.set(channel.id, p.callId)
-    return this.lanes.run(p.callId, async () => {
+    return this.router.inCallLane(p.callId, async () => {
       const now = this.deps.clock.now()
       const call: LiveCall = {
         callId: p.callId, phase: 'queued', callerChannelId: channel.id, callerNumber: p.callerNumber, dialledNumber: p.callerNumber,
         lineNumber: p.lineNumber, queueId: p.queueId, priority: 0, arrivedAt: now, queuedAt: now, agentId: null, seat: null,
         agentChannelId: null, offeredAt: null, answeredAt: null, offerAttempts: 0, bridgeId: null, recordingName: null, ...extra
       }
-      await this.deps.live.save(call)
+      await this.save(call)
       await this.deps.records.arrived(call)
       try {
         await this.deps.rest.setVariable(channel.id, CHANNEL_VAR_CALL_ID, p.callId)
@@ -497,19 +528,6 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
         throw err
       }
       return then(call)
-    })
-  }
-
-  /** Asterisk ends the ring at the timeout itself; this guard covers a lost event. */
-  private armRingGuard(callId: string, agentChannelId: string, seconds: number): void {
-    this.scope(callId).replace('ring-guard', seconds * 1000, () => {
-      void this.lanes.run(callId, async () => {
-        const now = await this.deps.live.get(callId)
-        if (now?.phase === 'offered' && now.agentChannelId === agentChannelId) {
-          await ignoreGone(this.deps.rest.hangup(agentChannelId, 'no_answer'))
-          await this.offerFailed(now, 'ring-no-answer', { reason: 'guard-timeout' })
-        }
-      })
     })
   }
 
@@ -534,7 +552,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       log.info('a leg hung up while bridging')
       return
     }
-    for (const timer of ['overflow', 'announce', 'ring-guard']) this.scope(callId).replace(timer, null, () => {})
+    this.setDue(call, { overflow: null, announce: null, ringGuard: null, callbackOffer: null })
     call.phase = 'talking'
     call.answeredAt = this.deps.clock.now()
     call.bridgeId = bridgeId
@@ -545,7 +563,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       // A call without a recording is still a call: connect it and say so loudly.
       log.error({ err: (err as Error).message }, 'recording did not start')
     }
-    await this.deps.live.save(call)
+    await this.save(call)
     await this.deps.records.answered(call)
     const agent = await this.deps.agents.tryApply(call.agentId!, { type: 'offer-answered', callId }, 'system')
     if (!agent.ok) log.warn({ rejection: agent.rejection }, 'agent state did not follow the answer')
@@ -608,13 +626,14 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     const now = this.deps.clock.now()
     call.agentChannelId = null
     call.agentLegLostAt = now
-    await this.deps.live.save(call)
+    // The panel has the grace time to dial back in; then the call ends by the agent side.
+    this.setDue(call, { rejoinGrace: now + rejoin.graceMs })
+    await this.save(call)
     if (call.bridgeId) {
       await this.deps.rest.startBridgeMoh(call.bridgeId, this.deps.settings.mohClass).catch((err) => {
         log.warn({ err: (err as Error).message }, 'music on hold for the rejoin wait did not start')
       })
     }
-    this.armRejoinGrace(call.callId, rejoin.graceMs)
     await this.deps.records.log(call, 'agent-leg-lost', now, { seat: call.seat, cause, reason, graceS: rejoin.graceMs / 1000 })
     log.info({ seat: call.seat, cause, reason, graceMs: rejoin.graceMs }, 'agent leg dropped mid-call; caller on music while the seat may rejoin')
     this.emit('agent-leg-lost', { ...call }, now + rejoin.graceMs)
@@ -624,13 +643,6 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
   /** When a call waiting for its seat to rejoin ends (ms epoch); null when the seat is in the call. */
   rejoinBy(call: LiveCall): number | null {
     return call.agentLegLostAt && this.deps.settings.rejoin ? call.agentLegLostAt + this.deps.settings.rejoin.graceMs : null
-  }
-
-  private armRejoinGrace(callId: string, ms: number): void {
-    this.scope(callId).replace('rejoin-grace', Math.max(0, ms), () => {
-      void this.lanes.run(callId, () => this.onRejoinExpired(callId))
-        .catch((err) => this.deps.log.error({ err, callId }, 'ending a call nobody rejoined failed'))
-    })
   }
 
   private async onRejoinExpired(callId: string): Promise<void> {
@@ -649,7 +661,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
    * replaced: the panel asks only when it has no media of its own.
    */
   rejoin(agentId: string, callId: string): Promise<RejoinResult> {
-    return this.lanes.run(callId, async (): Promise<RejoinResult> => {
+    return this.router.inCallLane(callId, async (): Promise<RejoinResult> => {
       const call = await this.deps.live.get(callId)
       if (!call || call.phase !== 'talking' || call.agentId !== agentId || call.handedOffTo) return { ok: false, reason: 'no-call' }
       const rejoin = this.deps.settings.rejoin
@@ -661,10 +673,9 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       }
       const rejoinBy = call.agentLegLostAt! + rejoin.graceMs
       if (call.rejoinChannelId) return { ok: true, callId, channelId: call.rejoinChannelId, rejoinBy }
-      const channelId = randomUUID()
+      const channelId = channelIds.rejoin(callId, this.deps.clock.now())
       call.rejoinChannelId = channelId
-      this.channelToCall.set(channelId, callId)
-      await this.deps.live.save(call)
+      await this.save(call)
       const ringS = Math.max(5, Math.ceil((rejoinBy - this.deps.clock.now()) / 1000))
       try {
         await this.deps.rest.originate({
@@ -676,8 +687,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       } catch (err) {
         this.logFor(call).warn({ err: (err as Error).message }, 'could not dial the seat to rejoin')
         call.rejoinChannelId = null
-        this.channelToCall.delete(channelId)
-        await this.deps.live.save(call)
+        await this.save(call)
         return { ok: false, reason: 'not-rejoinable' }
       }
       this.logFor(call).info({ channelId, seat: call.seat }, 'dialling the seat to rejoin the call')
@@ -701,12 +711,12 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       return
     }
     await ignoreGone(this.deps.rest.stopBridgeMoh(call.bridgeId)).catch((err) => log.warn({ err: (err as Error).message }, 'music did not stop'))
-    this.scope(callId).replace('rejoin-grace', null, () => {})
+    this.setDue(call, { rejoinGrace: null })
     const awayMs = this.deps.clock.now() - (call.agentLegLostAt ?? this.deps.clock.now())
     call.agentChannelId = channel.id
     call.rejoinChannelId = null
     call.agentLegLostAt = null
-    await this.deps.live.save(call)
+    await this.save(call)
     await this.deps.records.log(call, 'agent-rejoined', this.deps.clock.now(), { seat: call.seat, awayMs })
     log.info({ awayMs, channelId: channel.id }, 'agent rejoined the call')
     this.emit('rejoined', { ...call })
@@ -716,7 +726,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
   private async onRejoinLegGone(call: LiveCall, cause: number | null): Promise<void> {
     if (call.rejoinChannelId) { this.channelToCall.delete(call.rejoinChannelId); await this.deps.live.forgetChannel(call.rejoinChannelId) }
     call.rejoinChannelId = null
-    await this.deps.live.save(call)
+    await this.save(call)
     this.logFor(call).info({ cause }, 'the rejoin leg ended before joining; waiting for another try or the grace time')
   }
 
@@ -726,7 +736,11 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
    * (waiting for a rejoin) the call ends here. Returns false when it is not this agent's talking call.
    */
   agentHangup(agentId: string, callId: string): Promise<boolean> {
-    return this.lanes.run(callId, async () => {
+    return this.router.inCallLane(callId, () => this.agentHangupInLane(agentId, callId))
+  }
+
+  private agentHangupInLane(agentId: string, callId: string): Promise<boolean> {
+    return (async () => {
       const call = await this.deps.live.get(callId)
       if (!call || call.phase !== 'talking' || call.agentId !== agentId || call.handedOffTo) return false
       if (!call.agentChannelId) {
@@ -734,10 +748,10 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
         return true
       }
       call.agentHangingUp = true
-      await this.deps.live.save(call)
+      await this.save(call)
       await ignoreGone(this.deps.rest.hangup(call.agentChannelId))
       return true
-    })
+    })()
   }
 
   /**
@@ -756,7 +770,8 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     call.agentId = null
     call.seat = null
     call.agentChannelId = null
-    await this.deps.live.save(call)
+    this.setDue(call, { ringGuard: null })
+    await this.save(call)
     await this.deps.waiting.add({ callId: call.callId, queueId: call.queueId!, priority: call.priority, enteredAt: call.queuedAt ?? call.arrivedAt, skills: [] })
     this.emit('queue-changed', call.queueId!)
     await this.armWaitingTimers(call)
@@ -793,26 +808,28 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
    * agentChannelId (for the caller to hang up), or null when it is not this agent's talking call.
    */
   handOff(callId: string, agentId: string, farChannelId: string): Promise<LiveCall | null> {
-    return this.lanes.run(callId, async () => {
+    return this.router.inCallLane(callId, () => this.handOffInLane(callId, agentId, farChannelId))
+  }
+
+  private handOffInLane(callId: string, agentId: string, farChannelId: string): Promise<LiveCall | null> {
+    return (async () => {
       const call = await this.deps.live.get(callId)
       if (!call || call.phase !== 'talking' || call.agentId !== agentId || call.handedOffTo) return null
       const agentChannelId = call.agentChannelId
       if (agentChannelId) { this.channelToCall.delete(agentChannelId); await this.deps.live.forgetChannel(agentChannelId) }
       call.agentChannelId = farChannelId
       call.handedOffTo = farChannelId
-      this.channelToCall.set(farChannelId, callId)
-      await this.deps.live.save(call)
+      await this.save(call)
       const queue = call.queueId ? await this.deps.directory.queue(call.queueId) : undefined
       const ended = await this.deps.agents.tryApply(agentId, { type: 'call-ended', callId, wrapUpSeconds: queue?.wrapUpSeconds ?? 0 }, 'system')
       if (!ended.ok) this.logFor(call).warn({ rejection: ended.rejection }, 'agent state did not follow the transfer')
       this.logFor(call).info({ farChannelId }, 'call handed off (transfer)')
       return { ...call, agentChannelId }
-    })
+    })()
   }
 
   private async finish(call: LiveCall, outcome: CallOutcome, endedBy: EndedBy, logEvent: QueueLogEvent | null): Promise<void> {
-    this.scopes.get(call.callId)?.dispose()
-    this.scopes.delete(call.callId)
+    this.timers.clear(call.callId)
     call.phase = 'ended'
     await this.deps.records.ended(call, this.deps.clock.now(), outcome, endedBy, logEvent)
     await this.deps.live.remove(call)
@@ -833,8 +850,14 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     const present = new Set(channels.keys())
     let kept = 0
     let lost = 0
-    for (const snapshot of await this.deps.live.list()) {
-      await this.lanes.run(snapshot.callId, async () => {
+    const snapshots = await this.deps.live.list()
+    // Waiting callers lost with the PBX leave the queues first: an agent that one of the lost
+    // talking calls frees must not be offered a caller who is gone too (and miss it).
+    for (const c of snapshots) {
+      if (c.phase === 'queued' && c.queueId && !present.has(c.callerChannelId)) await this.deps.waiting.remove(c.queueId, c.callId)
+    }
+    for (const snapshot of snapshots) {
+      await this.router.inCallLane(snapshot.callId, async () => {
         const call = await this.deps.live.get(snapshot.callId)
         if (!call || call.phase === 'ended') return
         this.channelToCall.set(call.callerChannelId, call.callId)
@@ -854,6 +877,8 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
           return this.finish(call, call.phase === 'talking' ? 'answered' : 'pbx-lost', 'system', 'pbx-lost')
         }
         kept += 1
+        // The record holds the call's due times: arm exactly what was pending before the restart.
+        this.timers.sync(call.callId, call.due)
         if (call.phase === 'offered' && (!call.agentChannelId || !present.has(call.agentChannelId))) {
           return this.offerFailed(call, 'ring-no-answer', { reason: 'seat channel gone after restart' })
         }
@@ -861,13 +886,10 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
           // The seat may have answered while no server was listening: finish the connection.
           const seatChannel = channels.get(call.agentChannelId)
           if (seatChannel?.state === 'Up') return this.onAgentAnswered(call.callId, seatChannel)
-          this.armRingGuard(call.callId, call.agentChannelId, 5)
         }
         if (call.phase === 'talking' && call.agentLegLostAt && this.deps.settings.rejoin) {
           // Waiting for a rejoin when the server went away: the wait goes on for what is left of it.
-          if (call.rejoinChannelId && present.has(call.rejoinChannelId)) this.channelToCall.set(call.rejoinChannelId, call.callId)
-          else if (call.rejoinChannelId) await this.onRejoinLegGone(call, null)
-          this.armRejoinGrace(call.callId, call.agentLegLostAt + this.deps.settings.rejoin.graceMs - this.deps.clock.now())
+          if (call.rejoinChannelId && !present.has(call.rejoinChannelId)) await this.onRejoinLegGone(call, null)
           return
         }
         if (call.phase === 'talking' && (!call.agentChannelId || !present.has(call.agentChannelId))) {
@@ -878,7 +900,8 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
           if (!(await this.deps.waiting.get(call.callId))) {
             await this.deps.waiting.add({ callId: call.callId, queueId: call.queueId, priority: call.priority, enteredAt: call.queuedAt ?? call.arrivedAt, skills: [] })
           }
-          await this.armWaitingTimers(call)
+          // A record without due times (written before they were kept) is timed afresh.
+          if (!call.due) await this.armWaitingTimers(call)
         }
         if (call.phase === 'greeting') return this.enqueue(call)
       })
@@ -887,9 +910,34 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     return { kept, lost }
   }
 
+  /**
+   * Agents left in a call state (offered, talking, on hold) for a call that no longer exists, by
+   * a lost event or a crash between two writes, are freed: nobody could leave those states
+   * otherwise (sign-out and ready are refused during a call). `isReserved` tells reservations
+   * that have no live call yet (a callback being dialled). Returns how many were freed.
+   */
+  async releaseStrandedAgents(isReserved: (callId: string) => boolean, graceMs = 10_000): Promise<number> {
+    const now = this.deps.clock.now()
+    let freed = 0
+    for (const agent of await this.deps.agents.listSignedIn()) {
+      const callId = agent.callId
+      if (!callId || (agent.state !== 'offered' && agent.state !== 'talking' && agent.state !== 'on-hold')) continue
+      if (now - agent.since < graceMs || isReserved(callId)) continue
+      const stillThere = await this.router.inCallLane(callId, async () => (await this.deps.live.get(callId)) !== null)
+      if (stillThere) continue
+      const event = agent.state === 'offered' ? { type: 'offer-withdrawn' as const, callId } : { type: 'call-ended' as const, callId, wrapUpSeconds: 0 }
+      const r = await this.deps.agents.tryApply(agent.agentId, event, 'system')
+      if (r.ok && r.changed) {
+        freed += 1
+        this.deps.log.warn({ agentId: agent.agentId, callId, state: agent.state }, 'agent was held by a call that no longer exists; freed')
+      }
+    }
+    return freed
+  }
+
   /** Resolves when every call lane has drained. */
   async idle(): Promise<void> {
-    await this.lanes.idle()
-    for (const s of this.scopes.values()) s.dispose()
+    await this.router.idle()
+    this.timers.clearAll()
   }
 }

@@ -17,17 +17,19 @@ import type { Logger } from 'pino'
 import type { Clock } from '../domain/clock.ts'
 import { Lanes } from '../domain/lanes.ts'
 import { AriError } from '../pbx/ari/errors.ts'
-import type { AriChannel, AriEvent } from '../pbx/ari/events.ts'
+import type { AriChannel } from '../pbx/ari/events.ts'
+import { STASIS_ENTRY } from '../pbx/ari/ids.ts'
+import type { ChannelEvent } from '../pbx/ari/router.ts'
 import type { AriRest } from '../pbx/ari/rest.ts'
 import type { Actor } from '../tickets/model.ts'
 import type { TicketService } from '../tickets/service.ts'
-import { parseDialerChannel, type AttemptOutcome, type Campaign, type ClaimedFollowUp, type SurveyAnswer, type Trunk } from './model.ts'
+import { type AttemptOutcome, type Campaign, type ClaimedFollowUp, type SurveyAnswer, type Trunk } from './model.ts'
 import { afterAttempt, burstFor, campaignForLine, concurrencyLeft, dialEndpoint, isWithinWindows, refill, unansweredOutcome, type Bucket } from './rules.ts'
 import type { AttemptRow, FollowUpStore } from './store.ts'
 import { SurveyCall } from './survey.ts'
 import type { NumberPlan } from '../number-plan/rules.ts'
 
-export const FOLLOW_UP_ENTRY = 'followup'
+export const FOLLOW_UP_ENTRY = STASIS_ENTRY.followUp
 
 /** Matters with a prompt of their own (dialplans/prompts/zh.tsv: survey-matter-<code>). */
 const MATTER_PROMPTS = new Set(['policy-inquiry', 'city-management', 'transport', 'environment', 'market-regulation', 'housing', 'social-security', 'education', 'health'])
@@ -162,30 +164,27 @@ export class FollowUpDialer {
     }
   }
 
-  /** Every ARI event; only the dialer's own channels and playbacks matter here. */
-  handle(event: AriEvent): Promise<void> {
+  /** Events of the dialer's own channels (the router hands over only those: ids.ts). */
+  onChannelEvent(event: ChannelEvent): Promise<void> {
     switch (event.type) {
       case 'ChannelDtmfReceived': {
         const live = this.live.get(event.channel.id)
         // onKey queues itself in the channel's lane (a lane must not wait on itself).
         return live?.survey ? live.survey.onKey(event.digit) : Promise.resolve()
       }
-      case 'PlaybackFinished': {
-        const channelId = event.playback.id.split(':')[0]!
-        const live = this.live.get(channelId)
-        if (!live?.survey) return Promise.resolve()
-        return this.lanes.run(channelId, () => live.survey!.onPlaybackFinished(event.playback.id))
-      }
       case 'StasisEnd':
       case 'ChannelDestroyed': {
-        const parsed = parseDialerChannel(event.channel.id)
-        if (parsed?.kind !== 'followup') return Promise.resolve()
         const cause = event.type === 'ChannelDestroyed' ? event.cause : null
         return this.lanes.run(event.channel.id, () => this.onGone(event.channel.id, cause))
       }
-      default:
-        return Promise.resolve()
     }
+  }
+
+  /** A survey prompt on one of the dialer's channels finished. */
+  onSurveyPlayback(channelId: string, playbackId: string): Promise<void> {
+    const live = this.live.get(channelId)
+    if (!live?.survey) return Promise.resolve()
+    return this.lanes.run(channelId, () => live.survey!.onPlaybackFinished(playbackId))
   }
 
   private async onGone(channelId: string, cause: number | null): Promise<void> {
@@ -313,16 +312,34 @@ export class FollowUpDialer {
   }
 
   /**
-   * After a (re)start or an ARI reconnect: open attempts this process is not handling are
-   * looked up on the PBX (see the file comment).
+   * After a (re)start, after every ARI reconnect and on a timer: open attempts are checked
+   * against the PBX (see the file comment). Attempts this process is handling whose channel is
+   * gone lost their end in an event gap (a reconnect): they are closed as if the end had come,
+   * so the trunk's capacity and the task are not held for ever.
    */
-  async recover(): Promise<{ adopted: number; lost: number }> {
+  async recover(): Promise<{ adopted: number; lost: number; vanished: number }> {
     const { store, rest, clock, log } = this.deps
     const channels = new Map((await rest.listChannels()).map((c) => [c.id, c]))
     let adopted = 0
     let lost = 0
+    let vanished = 0
     for (const a of await store.openAttempts()) {
-      if (a.kind !== 'follow-up' || this.live.has(a.channelId)) continue
+      if (a.kind !== 'follow-up') continue
+      if (this.live.has(a.channelId)) {
+        // Placed by us and still ours: only a placed call whose channel is gone needs closing.
+        if (a.dialledAt === null || channels.has(a.channelId)) continue
+        await this.lanes.run(a.channelId, async () => {
+          const live = this.live.get(a.channelId)
+          if (!live) return // its end was handled meanwhile
+          vanished += 1
+          log.warn({ taskId: a.taskId, attempt: a.attemptNo, channelId: a.channelId }, 'follow-up channel vanished without an event; closing the attempt')
+          if (live.survey) { await live.survey.end(); return }
+          const attempt = await store.attempt(a.id)
+          this.live.delete(a.channelId)
+          if (attempt && attempt.state !== 'finished') await this.finishAttempt(attempt, 'lost', null, {})
+        })
+        continue
+      }
       await this.lanes.run(a.channelId, async () => {
         const attempt = await store.attempt(a.id)
         if (!attempt || attempt.state === 'finished') return
@@ -340,8 +357,8 @@ export class FollowUpDialer {
         if (channel.state === 'Up') await this.takeOver(attempt, channel, clock.now())
       })
     }
-    if (adopted + lost > 0) log.info({ adopted, lost }, 'follow-up attempts recovered')
-    return { adopted, lost }
+    if (adopted + lost + vanished > 0) log.info({ adopted, lost, vanished }, 'follow-up attempts recovered')
+    return { adopted, lost, vanished }
   }
 
   /** Attempts this process is handling (for tests and the metrics). */

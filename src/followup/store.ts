@@ -20,6 +20,8 @@ export interface OpenAttempt {
   state: 'dialling' | 'answered'
   agentId: string | null
   createdAt: number
+  /** Set once the call was placed (originated); an attempt not yet placed has no channel to look for. */
+  dialledAt: number | null
 }
 
 export interface AttemptRow {
@@ -150,9 +152,9 @@ export class FollowUpStore {
   }
 
   async openAttempts(): Promise<OpenAttempt[]> {
-    const rows = await this.sql<(Omit<OpenAttempt, 'createdAt' | 'taskId'> & { createdAt: Date; taskId: string })[]>`
-      select id, kind, task_id, attempt_no, channel_id, state, agent_id, created_at from dial_attempts where state <> 'finished' order by created_at`
-    return rows.map((r) => ({ ...r, taskId: Number(r.taskId), createdAt: r.createdAt.getTime() }))
+    const rows = await this.sql<(Omit<OpenAttempt, 'createdAt' | 'taskId' | 'dialledAt'> & { createdAt: Date; taskId: string; dialledAt: Date | null })[]>`
+      select id, kind, task_id, attempt_no, channel_id, state, agent_id, created_at, dialled_at from dial_attempts where state <> 'finished' order by created_at`
+    return rows.map((r) => ({ ...r, taskId: Number(r.taskId), createdAt: r.createdAt.getTime(), dialledAt: r.dialledAt ? r.dialledAt.getTime() : null }))
   }
 
   /**

@@ -21,7 +21,9 @@ export async function resetWorld(config = testConfig()): Promise<void> {
     await sql`delete from users`
     await sql`delete from lines where number <> '12345'`
     await sql`delete from queues where id <> 'general'`
-    await sql`update queues set wrap_up_seconds = 2, ring_timeout_seconds = 15, strategy = 'longest-idle', required_skills = '{}' where id = 'general'`
+    // Every setting a test file may change goes back to the default, so files do not depend on their order.
+    await sql`update queues set wrap_up_seconds = 2, ring_timeout_seconds = 15, strategy = 'longest-idle', required_skills = '{}',
+      max_wait_seconds = null, overflow_queue_id = null, announce_every_seconds = null where id = 'general'`
   } finally {
     await sql.end({ timeout: 5 })
   }
