@@ -25,7 +25,7 @@ t.test('a refused write at answer time: the call goes on, the agent is never stu
   await accept()
   t.teardown(accept)
   const admin = await tokenFor(hotline, 'admin', ADMIN_PASSWORD)
-  const token = await createAgent(hotline, admin, 'A6001')
+  const token = await createAgent(hotline, admin, 'A6001', { seat: '1006' })
   const state = async () => ((await hotline.app.inject({ method: 'GET', url: '/v1/agents/me/state', headers: { authorization: `Bearer ${token}` } })).json() as { state: string }).state
   await registerSeats([{ seat: '1006', password: seatPassword(hotline.config.HOTLINE_SEAT_SECRET, '1006') }], 5078)
   startAgentPhone(t, 'uas-agent-answers.xml', 5078, { RING_MS: 200, TALK_MS: 4000 }, 1, 60)

@@ -19,7 +19,7 @@ t.test('a callback attempt whose channel vanished in an event gap is closed afte
   const hotline = await startHotline(t, { HOTLINE_GREETING: 'sound:beep', HOTLINE_DIALER_TICK_MS: '0', HOTLINE_CALLBACK_ABANDON_AFTER_S: '1', HOTLINE_CALLBACK_RING_S: '60' })
   await resetDialer(hotline.sql)
   const admin = await tokenFor(hotline, 'admin', ADMIN_PASSWORD)
-  const token = await createAgent(hotline, admin, 'A7001')
+  const token = await createAgent(hotline, admin, 'A7001', { seat: '1007' })
   await registerSeats([{ seat: '1007', password: seatPassword(hotline.config.HOTLINE_SEAT_SECRET, '1007') }], 5077)
   startAgentPhone(t, 'uas-agent-answers.xml', 5077, { RING_MS: 200, TALK_MS: 2000 }, 1, 60)
   const agentState = async () => ((await hotline.app.inject({ method: 'GET', url: '/v1/agents/A7001/state', headers: { authorization: `Bearer ${token}` } })).json() as { state: string }).state
