@@ -41,8 +41,6 @@ export const ConfigSchema = Type.Object({
   HOTLINE_SEAT_TECH: Type.String({ default: 'PJSIP' }),
   /** Seconds an offer rings at a seat before it counts as ring-no-answer. */
   HOTLINE_RING_TIMEOUT_S: Type.Integer({ default: 15, minimum: 3, maximum: 120 }),
-  /** Default wrap-up (话后整理) seconds when a queue does not set its own. */
-  HOTLINE_WRAP_UP_S: Type.Integer({ default: 10, minimum: 0, maximum: 3600 }),
   /** Greeting played before queueing (sound name as Asterisk knows it); empty for none. */
   HOTLINE_GREETING: Type.String({ default: 'sound:hotline/greeting' }),
   HOTLINE_MOH_CLASS: Type.String({ default: 'default' }),

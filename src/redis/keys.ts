@@ -19,7 +19,6 @@ export const keys = {
   channelCall: (channelId: string) => `${P}:channel:${channelId}`,
   /** Hold / mute / consultation state of a call, set by the agent's call control. */
   callControl: (callId: string) => `${P}:call-control:${callId}`,
-  lease: (name: string) => `${P}:lease:${name}`,
   /** Failed logins of one user id within the counting window (src/auth/throttle.ts). */
   loginFailures: (userId: string) => `${P}:auth:failures:${userId}`,
   /** Present while a user id is locked out after too many failed logins; its TTL is the rest of the lockout. */
