@@ -2,6 +2,7 @@
 // event-driven call handling (floating promises are checked by tsc-less rules only where cheap).
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
+import { folderBoundaries } from './scripts/lint/folder-boundaries.js'
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'softphone/vendor/**', 'softphone/dist/**', 'test-artifacts/**', '.hotline/**', 'dist/**'] },
@@ -13,5 +14,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       'no-empty': ['error', { allowEmptyCatch: true }],
     },
+  },
+  {
+    // The layering of src/ (scripts/lint/folder-boundaries.js): no folder cycles, no kernel → capability.
+    files: ['src/**/*.ts'],
+    plugins: { hotline: { rules: { 'folder-boundaries': folderBoundaries } } },
+    rules: { 'hotline/folder-boundaries': 'error' },
   },
 )

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { bearerSecurity, requireRole } from '../auth/plugin.ts'
-import { toCsv } from '../statistics/csv.ts'
+import { toCsv } from '../domain/csv.ts'
 import { AUDIT_ACTION_PATTERN, type AuditOutcome } from './model.ts'
 import type { AuditStore } from './store.ts'
 

@@ -6,7 +6,7 @@ import { bearerSecurity, requireRole } from '../auth/plugin.ts'
 import { FollowUpErrors } from '../followup/routes.ts'
 import { zonedInstant } from '../followup/rules.ts'
 import type { Sql } from '../db/sql.ts'
-import { toCsv } from '../statistics/csv.ts'
+import { toCsv } from '../domain/csv.ts'
 import type { CallbackStore } from './store.ts'
 
 export const CALLBACK_COLUMNS = ['day', 'lineNumber', 'offered', 'requested', 'abandonedScheduled', 'attempts', 'connected', 'unreachable', 'cancelled', 'medianSecondsToConversation'] as const

@@ -10,8 +10,7 @@ import type { SeatService } from '../seats/service.ts'
 import type { AgentService } from '../agents/service.ts'
 import { AgentIdParam } from '../agents/schemas.ts'
 import { CALL_ACTIONS } from '../realtime/contract.ts'
-import { currentCallView } from '../realtime/server.ts'
-import type { ScreenPop } from '../realtime/screen-pop.ts'
+import { currentCallView, type CallPop } from './views.ts'
 import { CallControlErrors, type CallControl } from './control.ts'
 
 const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() })
@@ -21,7 +20,7 @@ const ControlView = Type.Object({
   consult: Type.Union([Type.Object({ number: Type.String(), name: Type.String(), state: Type.String() }), Type.Null()])
 })
 
-export function callControlRoutes(deps: { control: CallControl; pop: ScreenPop; agents: AgentService; seats: Pick<SeatService, 'credentials'>; sipWsUrl: string; sipDomain: string }): FastifyPluginAsync {
+export function callControlRoutes(deps: { control: CallControl; pop: CallPop; agents: AgentService; seats: Pick<SeatService, 'credentials'>; sipWsUrl: string; sipDomain: string }): FastifyPluginAsync {
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
     const anyone = requireRole('agent', 'supervisor', 'admin')

@@ -6,7 +6,7 @@
 import type { Redis } from 'ioredis'
 import type { Sql } from '../db/sql.ts'
 import { keys } from '../redis/keys.ts'
-import type { LineConfig } from '../lines/model.ts'
+import type { LineConfig } from '../domain/lines.ts'
 import type { QueueConfig, QueueEntry, RoutingStrategy } from './model.ts'
 import { entryScore } from './rules.ts'
 

@@ -21,8 +21,9 @@ import type { LiveCall } from '../calls/model.ts'
 import { describeError } from '../http/errors.ts'
 import type { QueueWaitingStore, QueueDirectory } from '../queueing/store.ts'
 import type { Logger } from 'pino'
-import { CALL_ACTIONS, type Ack, type AgentClientToServer, type AgentServerToClient, type CallOfferView, type CurrentCallView, type SupervisorClientToServer, type SupervisorServerToClient } from './contract.ts'
-import type { ScreenPop } from './screen-pop.ts'
+import { CALL_ACTIONS, type Ack, type AgentClientToServer, type AgentServerToClient, type CallOfferView, type SupervisorClientToServer, type SupervisorServerToClient } from './contract.ts'
+import type { ScreenPop } from '../screen-pop/service.ts'
+import { currentCallView } from '../calls/views.ts'
 
 const ajv = new Ajv({ allErrors: false })
 const CallControlBody = {
@@ -61,19 +62,6 @@ export interface RealtimeDeps {
   control: CallControl
   pop: ScreenPop
   log: Logger
-}
-
-/** The agent's current call as a reconnecting panel needs it (shared with the REST route). */
-export async function currentCallView(control: CallControl, pop: ScreenPop, agentId: string): Promise<CurrentCallView | null> {
-  const current = await control.current(agentId)
-  if (!current) return null
-  const { call } = current
-  return {
-    call: await pop.view(call), phase: call.phase === 'talking' ? 'talking' : 'offered',
-    answeredAt: call.answeredAt === null ? null : new Date(call.answeredAt).toISOString(), recordingName: call.recordingName, control: current.control,
-    agentLegConnected: call.phase !== 'talking' || !call.agentLegLostAt,
-    rejoinBy: current.rejoinBy === null ? null : new Date(current.rejoinBy).toISOString()
-  }
 }
 
 export function attachRealtime(deps: RealtimeDeps): { io: Server; close(): Promise<void> } {

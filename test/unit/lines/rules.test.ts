@@ -1,6 +1,6 @@
 /** Line routing rules: opening hours in the center's zone, dual-number overflow, expected wait. */
 import t from 'tap'
-import type { LineConfig } from '../../../src/lines/model.ts'
+import type { LineConfig } from '../../../src/domain/lines.ts'
 import { expectedWaitSeconds, isOpen, localTime, overflowPlan, routeArrival } from '../../../src/lines/rules.ts'
 
 const TZ = 'Asia/Shanghai'

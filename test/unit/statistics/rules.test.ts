@@ -4,7 +4,7 @@ import {
   agentKpis, answeredWithinServiceLevel, callKpis, callOutcome, countsInRates, DailyReport, DEFAULT_THRESHOLDS, emptyAgentTally, emptyCallTally,
   isShortAbandon, queueOutcomes, stateMsByDay, tallyCall, type CallFact, type CallReportRow, type AgentReportRow, type DayBounds
 } from '../../../src/statistics/rules.ts'
-import { csvCell, toCsv } from '../../../src/statistics/csv.ts'
+import { csvCell, toCsv } from '../../../src/domain/csv.ts'
 import { addDays, daysBetweenInclusive } from '../../../src/statistics/service.ts'
 
 const T0 = Date.parse('2026-11-23T02:00:00Z') // 10:00 in Beijing

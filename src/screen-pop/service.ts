@@ -9,7 +9,7 @@ import type { LiveCall } from '../calls/model.ts'
 import type { QueueDirectory } from '../queueing/store.ts'
 import type { TicketSummary } from '../tickets/model.ts'
 import { REPEAT_WINDOW_DAYS } from '../tickets/rules.ts'
-import type { CallOfferView, EarlierTicketView } from './contract.ts'
+import type { CallOfferView, EarlierTicketView } from '../realtime/contract.ts'
 
 const DAY_MS = 86_400_000
 
