@@ -16,6 +16,7 @@ import { attachAudit, type Audit } from './audit/index.ts'
 import { authRoutes } from './auth/routes.ts'
 import { UserStore } from './auth/store.ts'
 import { LoginThrottle } from './auth/throttle.ts'
+import { TokenRevocation } from './auth/revocation.ts'
 import { limitHashing } from './auth/passwords.ts'
 import { callRoutes } from './calls/routes.ts'
 import { CallFlow } from './calls/service.ts'
@@ -153,7 +154,8 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   await app.register(swaggerUi, { routePrefix: '/docs' })
   const sipWsUrl = config.HOTLINE_SIP_WS_URL ?? config.HOTLINE_ARI_URL.replace(/^http/, 'ws').replace(/\/+$/, '') + '/ws'
   await registerSecurityHeaders(app, { connectSources: [new URL(sipWsUrl).origin], tls: tls !== null })
-  await registerAuth(app, config.HOTLINE_JWT_SECRET)
+  const revocation = new TokenRevocation(redis, config.HOTLINE_TOKEN_TTL_S)
+  await registerAuth(app, config.HOTLINE_JWT_SECRET, revocation)
   registerErrorHandling(app)
   const audit = await attachAudit({ app, sql, log: log.child({ component: 'audit' }), retentionDays: config.HOTLINE_AUDIT_RETENTION_DAYS, now: () => clock.now() })
   const recordingRetention = createRecordingRetention({ sql, rest: ari.rest, audit: audit.log, log: log.child({ component: 'recording-retention' }), retentionDays: config.HOTLINE_RECORDING_RETENTION_DAYS, now: () => clock.now() })
@@ -171,7 +173,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
     }
   }))
   await app.register(authRoutes({
-    users, tokenTtlSeconds: config.HOTLINE_TOKEN_TTL_S, audit: audit.log,
+    users, tokenTtlSeconds: config.HOTLINE_TOKEN_TTL_S, audit: audit.log, revocation,
     login: {
       redis, perAddressPerMinute: config.HOTLINE_LOGIN_RATE_PER_MIN,
       throttle: new LoginThrottle(redis, { maxFailures: config.HOTLINE_LOGIN_MAX_FAILURES, lockoutSeconds: config.HOTLINE_LOGIN_LOCKOUT_S, windowSeconds: 900 })
@@ -211,7 +213,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   await app.register(softphoneRoutes())
   await app.register(seatRoutes({ seats }))
   await registerWorkspacePages(app)
-  const realtime = attachRealtime({ app, redis, agents, commands, calls, waiting, directory, now: () => clock.now(), control, pop, log: log.child({ component: 'realtime' }) })
+  const realtime = attachRealtime({ app, redis, agents, commands, calls, waiting, directory, now: () => clock.now(), control, pop, log: log.child({ component: 'realtime' }), revocation, commandsPerSecond: config.HOTLINE_SOCKET_COMMANDS_PER_S })
   const supervision = await attachSupervision({
     app, io: realtime.io, sql, ari, router, calls, liveCalls, agents, agentRecords, commands, waiting, directory, clock, log,
     settings: { app: config.HOTLINE_ARI_APP, seatTech: config.HOTLINE_SEAT_TECH, timeZone: config.HOTLINE_TIMEZONE, maskCallers: config.HOTLINE_WALLBOARD_MASK_CALLER, pushIntervalMs: config.HOTLINE_WALLBOARD_PUSH_MS },

@@ -56,6 +56,8 @@ export const ConfigSchema = Type.Object({
   HOTLINE_LOGIN_LOCKOUT_S: Type.Integer({ default: 900, minimum: 1, maximum: 86400 }),
   /** Login attempts one client address may make per minute (any user ids). */
   HOTLINE_LOGIN_RATE_PER_MIN: Type.Integer({ default: 20, minimum: 1, maximum: 100000 }),
+  /** Commands one Socket.IO connection may send per second (twice that in a burst); beyond, acks answer HOTLINE_RATE_LIMITED. */
+  HOTLINE_SOCKET_COMMANDS_PER_S: Type.Integer({ default: 20, minimum: 1, maximum: 1000 }),
   /** Password hashes (scrypt) computed at once; the rest wait, so logins never take the whole thread pool. */
   HOTLINE_PASSWORD_HASH_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 16 }),
   /**

@@ -5,6 +5,7 @@
  */
 import fastifyJwt from '@fastify/jwt'
 import createError from '@fastify/error'
+import type { TokenRevocation } from './revocation.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 
 /** auditor (审计管理员): reads the security audit log and nothing else, kept apart from the administrator it audits. */
@@ -12,7 +13,11 @@ export type Role = 'agent' | 'supervisor' | 'admin' | 'unit' | 'auditor'
 export const ROLES: readonly Role[] = ['agent', 'supervisor', 'admin', 'unit', 'auditor']
 
 /** unitId: set for role 'unit' only, the unit the user acts for. */
-export interface TokenClaims { sub: string; role: Role; name: string; unitId?: string }
+export interface TokenClaims {
+  sub: string; role: Role; name: string; unitId?: string
+  /** Issued-at in milliseconds (revocation compares it); `iat`/`exp` are the standard seconds. */
+  iatMs?: number; iat?: number; exp?: number
+}
 
 declare module '@fastify/jwt' {
   interface FastifyJWT { payload: TokenClaims; user: TokenClaims }
@@ -27,8 +32,13 @@ export const AuthErrors = {
 const ROLE_GATE = Symbol('hotline.roleGate')
 type RoleGate = preHandlerAsyncHookHandler & { [ROLE_GATE]?: readonly Role[] }
 
-export async function registerAuth(app: FastifyInstance, secret: string): Promise<void> {
+declare module 'fastify' {
+  interface FastifyInstance { tokenRevocation: TokenRevocation }
+}
+
+export async function registerAuth(app: FastifyInstance, secret: string, revocation: TokenRevocation): Promise<void> {
   await app.register(fastifyJwt, { secret })
+  app.decorate('tokenRevocation', revocation)
   // Fastify validates the request before preHandler hooks run, so a role gate declared as a
   // preHandler would answer an anonymous caller with a 400 that describes the schema. Every
   // gate moves to onRequest, before parsing and validation: no token, 401; wrong role, 403;
@@ -61,6 +71,9 @@ export function requireRole(...roles: Role[]): preHandlerAsyncHookHandler {
       await request.jwtVerify()
     } catch {
       throw new AuthErrors.unauthorized('a valid bearer token is required')
+    }
+    if (await request.server.tokenRevocation.isRevoked(request.user)) {
+      throw new AuthErrors.unauthorized('this token was revoked (signed out, disabled or password changed): log in again')
     }
     // Every later log line of this request (the access log included) names the user.
     request.log = request.log.child({ userId: request.user.sub })

@@ -1,7 +1,7 @@
 import { Type } from 'typebox'
 import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { AuthErrors, bearerSecurity, requireRole, type TokenClaims } from './plugin.ts'
+import { AuthErrors, bearerSecurity, requireRole, ROLES, type TokenClaims } from './plugin.ts'
 import type { UserStore } from './store.ts'
 import createError from '@fastify/error'
 import rateLimit from '@fastify/rate-limit'
@@ -9,6 +9,8 @@ import type { Redis } from 'ioredis'
 import { auditContext, type AuditLog } from '../audit/index.ts'
 import { keys } from '../redis/keys.ts'
 import type { LoginThrottle } from './throttle.ts'
+import type { TokenRevocation } from './revocation.ts'
+import { passwordProblem } from './rules.ts'
 
 const UserId = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'login / work number (工号)' })
 const RoleSchema = Type.Union([Type.Literal('agent'), Type.Literal('supervisor'), Type.Literal('admin'), Type.Literal('unit'), Type.Literal('auditor')])
@@ -19,7 +21,8 @@ const Error = Type.Object({ code: Type.String(), message: Type.String() })
 const UserErrors = {
   exists: createError<[string]>('HOTLINE_USERS_EXISTS', "user '%s' already exists", 409),
   notFound: createError<[string]>('HOTLINE_USERS_NOT_FOUND', "no user with id '%s'", 404),
-  badUnit: createError<[string]>('HOTLINE_USERS_BAD_UNIT', '%s', 400)
+  badUnit: createError<[string]>('HOTLINE_USERS_BAD_UNIT', '%s', 400),
+  badPassword: createError<[string]>('HOTLINE_USERS_WEAK_PASSWORD', '%s', 400)
 }
 
 export interface LoginProtection {
@@ -34,7 +37,7 @@ const LoginErrors = {
   rateLimited: createError<[number]>('HOTLINE_AUTH_RATE_LIMITED', 'too many login attempts from this address: try again in %d s', 429)
 }
 
-export function authRoutes(deps: { users: UserStore; tokenTtlSeconds: number; audit: AuditLog; login: LoginProtection }): FastifyPluginAsync {
+export function authRoutes(deps: { users: UserStore; tokenTtlSeconds: number; audit: AuditLog; revocation: TokenRevocation; login: LoginProtection }): FastifyPluginAsync {
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
     // Per address, shared by all nodes through Redis; only routes that ask for it are limited.
@@ -73,9 +76,93 @@ export function authRoutes(deps: { users: UserStore; tokenTtlSeconds: number; au
       }
       await deps.login.throttle.reset(username)
       await deps.audit.record({ actor: user.id, actorRole: user.role, action: 'auth.login', target: user.id, outcome: 'success', ip })
-      const claims: TokenClaims = { sub: user.id, role: user.role, name: user.displayName, ...(user.unitId ? { unitId: user.unitId } : {}) }
+      return issue(user)
+    })
+
+    const issue = (user: { id: string; role: TokenClaims['role']; displayName: string; unitId: string | null }) => {
+      const claims: TokenClaims = { sub: user.id, role: user.role, name: user.displayName, iatMs: Date.now(), ...(user.unitId ? { unitId: user.unitId } : {}) }
       const token = app.jwt.sign(claims, { expiresIn: deps.tokenTtlSeconds })
       return { token, expiresIn: deps.tokenTtlSeconds, user: { id: user.id, displayName: user.displayName, role: user.role } }
+    }
+    const TokenReply = Type.Object({ token: Type.String(), expiresIn: Type.Integer(), user: Type.Object({ id: Type.String(), displayName: Type.String(), role: RoleSchema }) })
+    const NewPassword = Type.String({ minLength: 1, maxLength: 200, description: 'at least 10 characters, three of lower, upper, digits, others; not containing the user id' })
+
+    app.post('/v1/auth/logout', {
+      preHandler: requireRole(...ROLES),
+      schema: { tags: ['auth'], summary: "Sign out everywhere: every token of this user is void at once (REST and the panels' sockets)", security: bearerSecurity, response: { 204: Type.Null(), 401: Error } }
+    }, async (request, reply) => {
+      await deps.revocation.revokeUser(request.user.sub, 'signed out')
+      await deps.audit.record({ ...auditContext(request), action: 'auth.logout', target: request.user.sub, outcome: 'success' })
+      return reply.code(204).send(null)
+    })
+
+    app.post('/v1/auth/password', {
+      preHandler: requireRole(...ROLES),
+      schema: {
+        tags: ['auth'], summary: 'Change my own password (the current one is required); every other token of mine is void, a new one is returned', security: bearerSecurity,
+        body: Type.Object({ currentPassword: Type.String({ minLength: 1, maxLength: 200 }), newPassword: NewPassword }, { additionalProperties: false }),
+        response: { 200: TokenReply, 400: Error, 401: Error }
+      }
+    }, async (request) => {
+      const id = request.user.sub
+      const user = await deps.users.authenticate(id, request.body.currentPassword)
+      if (!user) {
+        await deps.audit.record({ ...auditContext(request), action: 'auth.password-change', target: id, outcome: 'failure', details: { reason: 'wrong current password' } })
+        throw new AuthErrors.unauthorized('the current password is wrong')
+      }
+      const problem = passwordProblem(request.body.newPassword, id)
+      if (problem) throw new UserErrors.badPassword(`body.newPassword: ${problem}`)
+      await deps.users.setPassword(id, request.body.newPassword)
+      await deps.revocation.revokeUser(id, 'password changed')
+      await deps.audit.record({ ...auditContext(request), action: 'auth.password-change', target: id, outcome: 'success' })
+      return issue(user)
+    })
+
+    app.get('/v1/users', {
+      preHandler: requireRole('admin'),
+      schema: {
+        tags: ['users'], summary: 'Every user account, with its role and whether it is disabled', security: bearerSecurity,
+        response: { 200: Type.Array(Type.Object({ id: Type.String(), displayName: Type.String(), role: RoleSchema, disabled: Type.Boolean(), unitId: Type.Union([Type.String(), Type.Null()]) })) }
+      }
+    }, async () => deps.users.list())
+
+    for (const [verb, disabled] of [['disable', true], ['enable', false]] as const) {
+      app.post(`/v1/users/:id/${verb}`, {
+        preHandler: requireRole('admin'),
+        schema: {
+          tags: ['users'], security: bearerSecurity,
+          summary: disabled ? "Disable an account: it cannot log in, and its tokens and sockets end at once" : 'Enable a disabled account again',
+          params: Type.Object({ id: UserId }), response: { 204: Type.Null(), 400: Error, 404: Error }
+        }
+      }, async (request, reply) => {
+        const { id } = request.params
+        if (disabled && id === request.user.sub) throw new UserErrors.badUnit('params.id: an administrator cannot disable their own account')
+        const found = await deps.users.setDisabled(id, disabled)
+        await deps.audit.record({ ...auditContext(request), action: `user.${verb}`, target: id, outcome: found ? 'success' : 'failure' })
+        if (!found) throw new UserErrors.notFound(id)
+        if (disabled) await deps.revocation.revokeUser(id, 'account disabled')
+        else await deps.login.throttle.unlock(id)
+        return reply.code(204).send(null)
+      })
+    }
+
+    app.post('/v1/users/:id/password', {
+      preHandler: requireRole('admin'),
+      schema: {
+        tags: ['users'], summary: "Reset a user's password (the user's tokens end; a lockout is lifted)", security: bearerSecurity,
+        params: Type.Object({ id: UserId }), body: Type.Object({ newPassword: NewPassword }, { additionalProperties: false }),
+        response: { 204: Type.Null(), 400: Error, 404: Error }
+      }
+    }, async (request, reply) => {
+      const { id } = request.params
+      const problem = passwordProblem(request.body.newPassword, id)
+      if (problem) throw new UserErrors.badPassword(`body.newPassword: ${problem}`)
+      const found = await deps.users.setPassword(id, request.body.newPassword)
+      await deps.audit.record({ ...auditContext(request), action: 'user.reset-password', target: id, outcome: found ? 'success' : 'failure' })
+      if (!found) throw new UserErrors.notFound(id)
+      await deps.revocation.revokeUser(id, 'password reset')
+      await deps.login.throttle.unlock(id)
+      return reply.code(204).send(null)
     })
 
     app.post('/v1/users', {

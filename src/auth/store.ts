@@ -37,6 +37,21 @@ export class UserStore {
     return row ?? null
   }
 
+  async list(): Promise<User[]> {
+    return this.sql<User[]>`select id, display_name, role, disabled, unit_id from users order by id`
+  }
+
+  /** False when there is no such user. */
+  async setDisabled(id: string, disabled: boolean): Promise<boolean> {
+    return (await this.sql`update users set disabled = ${disabled} where id = ${id} returning id`).length > 0
+  }
+
+  /** False when there is no such user. */
+  async setPassword(id: string, password: string): Promise<boolean> {
+    const passwordHash = await hashPassword(password)
+    return (await this.sql`update users set password_hash = ${passwordHash} where id = ${id} returning id`).length > 0
+  }
+
   async unitExists(unitId: string): Promise<boolean> {
     return (await this.sql`select 1 from units where id = ${unitId} and active`).length > 0
   }

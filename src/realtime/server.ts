@@ -15,6 +15,7 @@ import { presentAgent } from '../agents/routes.ts'
 import { ExtendBody, NotReadyBody, SignInBody } from '../agents/schemas.ts'
 import type { AgentService } from '../agents/service.ts'
 import type { TokenClaims } from '../auth/plugin.ts'
+import type { TokenRevocation } from '../auth/revocation.ts'
 import type { CallFlow } from '../calls/service.ts'
 import type { CallControl } from '../calls/control.ts'
 import type { LiveCall } from '../calls/model.ts'
@@ -36,7 +37,9 @@ type AgentSocket = Socket<AgentClientToServer, AgentServerToClient, Record<strin
 
 export const rooms = {
   agent: (agentId: string) => `agent:${agentId}`,
-  supervisors: 'supervisors'
+  supervisors: 'supervisors',
+  /** Every socket of one user, in any namespace: closed together when the user's tokens are revoked. */
+  user: (userId: string) => `user:${userId}`
 } as const
 
 function fail<T>(err: unknown): Ack<T> {
@@ -62,6 +65,9 @@ export interface RealtimeDeps {
   control: CallControl
   pop: ScreenPop
   log: Logger
+  revocation: TokenRevocation
+  /** Commands one socket may send per second (twice that in a burst). */
+  commandsPerSecond: number
 }
 
 export function attachRealtime(deps: RealtimeDeps): { io: Server; close(): Promise<void> } {
@@ -72,25 +78,67 @@ export function attachRealtime(deps: RealtimeDeps): { io: Server; close(): Promi
     serveClient: true,
     // A short blocking read lets shutdown finish within a second.
     adapter: createAdapter(adapterRedis, { blockTimeInMs: 1000 }),
-    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000 }
+    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+    // Commands are a few hundred bytes; the 1 MB default only helps someone flood the server.
+    maxHttpBufferSize: 16 * 1024
   })
 
+  // The default namespace serves nobody: the panels use /agent and /supervisor.
+  io.use((_socket, next) => next(new Error('HOTLINE_AUTH_FORBIDDEN: connect to /agent or /supervisor')))
+
+  /**
+   * Runs at every connection, and at a recovered one too (skipMiddlewares: false): a token
+   * revoked or expired while the panel was away does not resume its session.
+   */
   const authenticate = (roles: readonly string[]) => (socket: Socket, next: (err?: Error) => void) => {
     const token = (socket.handshake.auth as { token?: unknown }).token
     if (typeof token !== 'string') return next(new Error('HOTLINE_AUTH_UNAUTHORIZED: a bearer token is required in auth.token'))
+    let user: TokenClaims
     try {
-      const user = deps.app.jwt.verify<TokenClaims>(token)
-      if (!roles.includes(user.role)) return next(new Error(`HOTLINE_AUTH_FORBIDDEN: role '${user.role}' may not join this namespace`))
+      user = deps.app.jwt.verify<TokenClaims>(token)
+    } catch {
+      return next(new Error('HOTLINE_AUTH_UNAUTHORIZED: invalid or expired token'))
+    }
+    if (!roles.includes(user.role)) return next(new Error(`HOTLINE_AUTH_FORBIDDEN: role '${user.role}' may not join this namespace`))
+    deps.revocation.isRevoked(user).then((revoked) => {
+      if (revoked) return next(new Error('HOTLINE_AUTH_UNAUTHORIZED: this token was revoked: log in again'))
       socket.data.user = user
       next()
-    } catch {
-      next(new Error('HOTLINE_AUTH_UNAUTHORIZED: invalid or expired token'))
-    }
+    }, (err: Error) => next(err))
+  }
+
+  /**
+   * Every command re-checks the token (expiry, revocation) before it runs, and a socket may send
+   * at most `commandsPerSecond` (a burst of twice that): beyond, the command's ack says so and
+   * it does not run. The socket also closes by itself when its token expires.
+   */
+  const guard = (socket: Socket) => {
+    const user = socket.data.user as TokenClaims
+    void socket.join(rooms.user(user.sub))
+    const rate = deps.commandsPerSecond
+    let bucket = { tokens: rate * 2, at: Date.now() }
+    const expiry = user.exp ? setTimeout(() => socket.disconnect(true), Math.max(0, user.exp * 1000 - Date.now())) : undefined
+    socket.on('disconnect', () => clearTimeout(expiry))
+    socket.use((packet, next) => {
+      const ack = packet[packet.length - 1] as unknown
+      const refuse = (code: string, message: string) => { if (typeof ack === 'function') ack({ ok: false, error: { code, message } }) }
+      const now = Date.now()
+      bucket = { tokens: Math.min(rate * 2, bucket.tokens + ((now - bucket.at) / 1000) * rate), at: now }
+      if (bucket.tokens < 1) return refuse('HOTLINE_RATE_LIMITED', `at most ${rate} commands a second`)
+      bucket.tokens -= 1
+      if (user.exp && user.exp * 1000 <= now) { refuse('HOTLINE_AUTH_UNAUTHORIZED', 'the token expired: log in again'); socket.disconnect(true); return }
+      deps.revocation.isRevoked(user).then((revoked) => {
+        if (!revoked) return next()
+        refuse('HOTLINE_AUTH_UNAUTHORIZED', 'this token was revoked: log in again')
+        socket.disconnect(true)
+      }, (err: Error) => { refuse('HOTLINE_INTERNAL', 'could not check the session'); deps.log.error({ err }, 'socket session check failed') })
+    })
   }
 
   const agentNs: Namespace<AgentClientToServer, AgentServerToClient> = io.of('/agent')
   agentNs.use(authenticate(['agent']))
   agentNs.on('connection', (socket: AgentSocket) => {
+    guard(socket as unknown as Socket)
     const agentId = socket.data.user.sub
     void socket.join(rooms.agent(agentId))
     const run = async (work: () => Promise<AgentLive>, ack: unknown) => {
@@ -130,11 +178,17 @@ export function attachRealtime(deps: RealtimeDeps): { io: Server; close(): Promi
   const supervisorNs: Namespace<SupervisorClientToServer, SupervisorServerToClient> = io.of('/supervisor')
   supervisorNs.use(authenticate(['supervisor', 'admin']))
   supervisorNs.on('connection', (socket) => {
+    guard(socket as unknown as Socket)
     void socket.join(rooms.supervisors)
     socket.on('agents:snapshot', async (ack) => {
       if (typeof ack !== 'function') return
       try { ack({ ok: true, data: (await deps.agents.listSignedIn()).map(presentAgent) }) } catch (err) { ack(fail(err)) }
     })
+  })
+
+  // Through the adapter: the user's sockets on every node close, within the adapter's delay.
+  deps.revocation.on('revoked', (userId) => {
+    for (const ns of [agentNs, supervisorNs]) ns.in(rooms.user(userId)).disconnectSockets(true)
   })
 
   deps.agents.on('changed', ({ prev, next }) => {

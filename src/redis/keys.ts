@@ -23,6 +23,8 @@ export const keys = {
   loginFailures: (userId: string) => `${P}:auth:failures:${userId}`,
   /** Present while a user id is locked out after too many failed logins; its TTL is the rest of the lockout. */
   loginLock: (userId: string) => `${P}:auth:lock:${userId}`,
+  /** Epoch ms: the user's tokens issued before it are void (src/auth/revocation.ts). */
+  tokensRevokedBefore: (userId: string) => `${P}:auth:revoked-before:${userId}`,
   /** Prefix of @fastify/rate-limit's counters (per client address). */
   rateLimit: () => `${P}:rate:`
 } as const
