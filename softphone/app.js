@@ -1,64 +1,91 @@
+// @ts-check
 // The agent panel. Everything about the call is decided by the server (Socket.IO /agent and
 // REST); the browser's JsSIP phone only carries the media of the agent's seat. After a reload
-// or a network blip the panel asks the server for its state and current call again.
+// or a network blip the panel asks the server for its state and current call again. The call
+// on screen and the ticket being written are kept in sessionStorage, so a reload in any phase
+// (ringing, talking, wrap-up) comes back to the same call and the same unsaved form.
 import { io } from '/socket.io/socket.io.esm.min.js'
-import { currentLang, setLang, t, translatePage } from './i18n.js'
+import { ApiError, api as request, command, session, socketErrorCode } from '/shared/api.js'
+import { duration } from '/shared/format.js'
+import { currentLang, errorText, setLang, t, translatePage } from './i18n.js'
+import { judgeMedia } from './media.js'
 
+/** @typedef {import('../src/realtime/contract.ts').AgentStateView} AgentStateView */
+/** @typedef {import('../src/realtime/contract.ts').CallOfferView} CallOfferView */
+/** @typedef {import('../src/realtime/contract.ts').CallControlView} CallControlView */
+/** @typedef {import('../src/realtime/contract.ts').CurrentCallView} CurrentCallView */
+/** @typedef {import('../src/realtime/contract.ts').MediaState} MediaState */
+/** @typedef {import('../src/realtime/contract.ts').EarlierTicketView} EarlierTicketView */
+
+/** @param {string} id @returns {any} the page's element (the ids are the page's own, see index.html) */
 const $ = (id) => document.getElementById(id)
-const JsSIP = window.JsSIP
+/** @type {any} */
+const JsSIP = /** @type {any} */ (window).JsSIP
 const REPEAT_WINDOW_MS = 30 * 86_400_000
+const CALL_KEY = 'hotline.call' // the call on screen, for a reload in wrap-up
+const DRAFT_KEY = 'hotline.ticketDraft' // the unsaved ticket form, with the call it belongs to
 
 const panel = {
-  token: sessionStorage.getItem('hotline.token'),
+  token: session.token,
   agentId: sessionStorage.getItem('hotline.agent'),
-  state: null, // AgentStateView
-  call: null, // CallOfferView of the current call
-  phase: null, // 'offered' | 'talking' | 'ended'
+  /** @type {AgentStateView | null} */
+  state: null,
+  /** @type {CallOfferView | null} the current call's screen pop */
+  call: null,
+  /** @type {'offered' | 'talking' | 'ended' | null} */
+  phase: null,
+  /** @type {number | null} */
   answeredAt: null,
+  /** @type {string | null} */
   recordingName: null,
+  /** @type {CallControlView} */
   control: { held: false, muted: false, consult: null },
+  /** @type {any} the Socket.IO client socket */
   socket: null,
+  /** @type {any} */
   ua: null,
+  /** @type {string | null} */
   uaSeat: null,
-  session: null, // the JsSIP session of the current call
+  /** @type {any} the JsSIP session of the current call */
+  session: null,
+  /** @type {{ code: string; name: string; active?: boolean }[]} */
   categories: [],
+  /** @type {Map<string, string>} queue id → name, for the screen pop */
+  queueNames: new Map(),
+  /** @type {string[]} not-ready reason codes */
+  reasons: [],
+  /** @type {{ number: string; name: string }[]} */
+  targets: [],
+  /** @type {{ id: string; name: string }[]} */
+  units: [],
+  /** @type {{ id: string; number: string } | null} */
   savedTicket: null,
   // 并单: the open ticket the request being taken joins, instead of a new handling
   linkTo: null,
   // The ticket of an agent-assisted follow-up call
   followUpTicket: null,
+  /** @type {number | null} */
   popShownAt: null,
   agentLegConnected: true, // false: the server keeps the caller on music until this seat rejoins
-  rejoining: null // the call id a rejoin was asked for and has not joined yet
+  /** @type {string | null} the call id a rejoin was asked for and has not joined yet */
+  rejoining: null,
+  /** @type {MediaState | null} what the WebRTC statistics say about the call's audio */
+  media: null,
+  mediaWatch: { since: 0, lastRx: -1, lastRxAt: 0 }
 }
 // For the end-to-end test and for support: read-only looks at what the panel holds.
 window.__panel = panel
 
-// ------------------------------------------------------------------ REST
-async function api(method, path, body) {
-  const res = await fetch(path, {
-    method,
-    headers: { ...(panel.token ? { authorization: `Bearer ${panel.token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body)
-  })
-  const text = await res.text()
-  const data = text ? JSON.parse(text) : null
-  if (res.status === 401 && path !== '/v1/auth/token') { logout(); throw new Error(data?.message ?? 'unauthorized') }
-  if (!res.ok) throw new Error(data?.message ?? `HTTP ${res.status}`)
-  return data
-}
+// ------------------------------------------------------------------ REST and socket commands
+session.onUnauthorized = () => logout()
+const api = request
+/** @param {string} event @param {...unknown} args */
+const emit = (event, ...args) => command(panel.socket, event, ...args)
 
-function emit(event, ...args) {
-  return new Promise((resolve, reject) => {
-    if (!panel.socket?.connected) return reject(new Error(t('socket.offline')))
-    panel.socket.timeout(8000).emit(event, ...args, (err, res) => {
-      if (err) return reject(new Error('timeout'))
-      if (!res.ok) return reject(new Error(res.error.message))
-      resolve(res.data)
-    })
-  })
-}
+/** What the agent reads for a failed command: the error code through the translation table. @param {unknown} err */
+const failure = (err) => errorText(err instanceof ApiError ? err : { code: 'HOTLINE_ERROR' })
 
+/** @param {string} message @param {boolean} [bad] */
 function flash(message, bad = true) {
   const el = $('call-status')
   el.textContent = message
@@ -71,50 +98,94 @@ async function login(ev) {
   $('login-error').textContent = ''
   try {
     const { token } = await api('POST', '/v1/auth/token', { username: $('login-user').value.trim(), password: $('login-pass').value })
+    session.token = token
     panel.token = token
     panel.agentId = $('login-user').value.trim()
-    sessionStorage.setItem('hotline.token', token)
-    sessionStorage.setItem('hotline.agent', panel.agentId)
+    sessionStorage.setItem('hotline.agent', panel.agentId ?? '')
     await boot()
   } catch (err) {
-    $('login-error').textContent = err.message
+    $('login-error').textContent = errorText(err instanceof ApiError ? err : null, 'login')
   }
 }
 
 function logout() {
-  sessionStorage.removeItem('hotline.token')
+  session.token = null
   panel.token = null
+  sessionStorage.removeItem(CALL_KEY)
+  sessionStorage.removeItem(DRAFT_KEY)
   panel.socket?.disconnect()
   stopPhone()
   $('login-view').classList.remove('hidden')
 }
 
+/** @param {Event} ev */
 async function signIn(ev) {
   ev.preventDefault()
   $('seat-error').textContent = ''
   try {
-    const seat = $('seat-input').value.trim()
+    const seat = $('seat-input').value
     applyState(await emit('agent:sign-in', { seat }))
     localStorage.setItem('hotline.seat', seat)
   } catch (err) {
-    $('seat-error').textContent = err.message
+    $('seat-error').textContent = failure(err)
+    void listSeats()
   }
+}
+
+/**
+ * The seat choice: only the WebRTC seats this agent may use here (the server decides), free ones
+ * selectable, taken ones shown but disabled; the last seat used is preselected when free.
+ */
+async function listSeats() {
+  /** @type {{ seat: string; free: boolean; via: 'agent' | 'workstation' }[]} */
+  let seats = []
+  try { seats = await api('GET', '/v1/agents/me/web-seats') } catch (err) { $('seat-error').textContent = failure(err) }
+  const select = $('seat-input')
+  const last = localStorage.getItem('hotline.seat')
+  select.replaceChildren(...seats.map((s) => Object.assign(document.createElement('option'), {
+    value: s.seat, disabled: !s.free,
+    textContent: `${s.seat} · ${t(s.free ? 'seat.free' : 'seat.taken')}${s.via === 'workstation' ? ` · ${t('seat.workstation')}` : ''}`
+  })))
+  const preferred = seats.find((s) => s.free && s.seat === last) ?? seats.find((s) => s.free)
+  if (preferred) select.value = preferred.seat
+  $('seat-none').classList.toggle('hidden', seats.some((s) => s.free))
+  $('seat-form').querySelector('button[type=submit]').disabled = !preferred
 }
 
 // ------------------------------------------------------------------ start-up and reconnect
 async function boot() {
   $('login-view').classList.add('hidden')
   $('who-agent').textContent = panel.agentId ?? ''
-  const [reasons, categories, units, targets] = await Promise.all([
-    api('GET', '/v1/agents/not-ready-reasons'), api('GET', '/v1/ticket-categories'), api('GET', '/v1/units'), api('GET', '/v1/transfer-targets')
+  const [reasons, categories, units, targets, queues] = await Promise.all([
+    api('GET', '/v1/agents/not-ready-reasons'), api('GET', '/v1/ticket-categories'), api('GET', '/v1/units'), api('GET', '/v1/transfer-targets'),
+    api('GET', '/v1/queues').catch(() => [])
   ])
-  fillSelect($('sel-reason'), reasons.map((r) => [r, t(`reason.${r}`)]))
-  panel.categories = categories.filter((c) => c.active !== false)
-  fillSelect($('tf-category'), [['', t('choose')], ...panel.categories.map((c) => [c.code, c.name])])
-  fillSelect($('tf-unit'), [['', t('choose')], ...units.filter((u) => u.active !== false).map((u) => [u.id, u.name])])
-  fillSelect($('tf-co-units'), units.filter((u) => u.active !== false).map((u) => [u.id, u.name]))
-  fillSelect($('sel-target'), targets.map((x) => [x.number, `${x.name} (${x.number})`]))
+  panel.reasons = reasons
+  panel.targets = targets
+  panel.queueNames = new Map(queues.map((/** @type {{ id: string; name: string }} */ q) => [q.id, q.name]))
+  panel.categories = categories.filter((/** @type {{ active?: boolean }} */ c) => c.active !== false)
+  panel.units = units.filter((/** @type {{ active?: boolean }} */ u) => u.active !== false)
+  fillChoices()
+  restoreDraft()
   connectSocket()
+}
+
+/** The selects whose labels are translated (reasons, transfer targets) or need a "choose" line. */
+function fillChoices() {
+  const keep = (/** @type {any} */ el) => el.value
+  const [reason, category, unit, target] = [keep($('sel-reason')), keep($('tf-category')), keep($('tf-unit')), keep($('sel-target'))]
+  fillSelect($('sel-reason'), (panel.reasons ?? []).map((/** @type {string} */ r) => [r, t(`reason.${r}`)]))
+  fillSelect($('tf-category'), [['', t('choose')], ...panel.categories.map((c) => [c.code, c.name])])
+  fillSelect($('tf-unit'), [['', t('choose')], ...(panel.units ?? []).map((/** @type {{ id: string; name: string }} */ u) => [u.id, u.name])])
+  const coUnits = [...$('tf-co-units').selectedOptions].map((/** @type {HTMLOptionElement} */ o) => o.value)
+  fillSelect($('tf-co-units'), (panel.units ?? []).map((/** @type {{ id: string; name: string }} */ u) => [u.id, u.name]))
+  for (const o of $('tf-co-units').options) o.selected = coUnits.includes(o.value)
+  // The configured names are Chinese; the usual numbers have an English name in the table.
+  fillSelect($('sel-target'), (panel.targets ?? []).map((/** @type {{ number: string; name: string }} */ x) => [x.number, currentLang() === 'en' && t(`target.${x.number}`) !== `target.${x.number}` ? t(`target.${x.number}`) : `${x.name}${x.name.includes(x.number) ? '' : ` (${x.number})`}`]))
+  if (reason) $('sel-reason').value = reason
+  if (category) $('tf-category').value = category
+  if (unit) $('tf-unit').value = unit
+  if (target) $('sel-target').value = target
 }
 
 function connectSocket() {
@@ -122,41 +193,45 @@ function connectSocket() {
   const socket = io('/agent', { auth: { token: panel.token }, transports: ['websocket'] })
   panel.socket = socket
   socket.on('connect', () => { indicator('ind-socket', 'on', 'socket.online'); void resync() })
-  socket.on('disconnect', () => indicator('ind-socket', 'off', 'socket.offline'))
-  socket.on('connect_error', (err) => {
+  socket.on('disconnect', () => { indicator('ind-socket', 'off', 'socket.offline'); stateUnknown() })
+  socket.on('connect_error', (/** @type {Error} */ err) => {
     indicator('ind-socket', 'off', 'socket.offline')
-    if (/UNAUTHORIZED/.test(err.message)) logout()
+    stateUnknown()
+    const code = socketErrorCode(err)
+    if (code === 'HOTLINE_AUTH_UNAUTHORIZED' || code === 'HOTLINE_AUTH_FORBIDDEN') { logout(); $('login-error').textContent = errorText({ code }, 'login') }
   })
   socket.on('agent:state-changed', applyState)
-  socket.on('call:offered', (offer) => showCall(offer, 'offered'))
-  socket.on('call:answered', (c) => {
+  socket.on('call:offered', (/** @type {CallOfferView} */ offer) => showCall(offer, 'offered'))
+  socket.on('call:answered', (/** @type {{ callId: string; answeredAt: string; recordingName: string | null }} */ c) => {
     if (panel.call?.callId !== c.callId) return
     panel.phase = 'talking'
     panel.answeredAt = Date.parse(c.answeredAt)
     panel.recordingName = c.recordingName
+    rememberCall()
     renderCall()
   })
-  socket.on('call:ended', (c) => {
+  socket.on('call:ended', (/** @type {{ callId: string; outcome: string }} */ c) => {
     if (panel.call?.callId !== c.callId) return
     panel.phase = 'ended'
+    rememberCall()
     flash(t(c.outcome === 'transferred' ? 'transferred' : 'call-ended'), false)
     renderCall()
   })
   // The seat's leg dropped while the socket stayed (a blip): dial back in once the phone is registered.
-  socket.on('call:leg-lost', (c) => {
+  socket.on('call:leg-lost', (/** @type {{ callId: string }} */ c) => {
     if (panel.call?.callId !== c.callId) return
     panel.agentLegConnected = false
     flash(t('rejoin.waiting'), false)
     void maybeRejoin()
   })
-  socket.on('call:rejoined', (c) => {
+  socket.on('call:rejoined', (/** @type {{ callId: string }} */ c) => {
     if (panel.call?.callId !== c.callId) return
     panel.agentLegConnected = true
     panel.rejoining = null
     flash(t('rejoin.done'), false)
     renderCall()
   })
-  socket.on('call:control-changed', (c) => {
+  socket.on('call:control-changed', (/** @type {{ callId: string; control: CallControlView }} */ c) => {
     if (panel.call?.callId !== c.callId) return
     panel.control = c.control
     renderCall()
@@ -166,7 +241,8 @@ function connectSocket() {
 /** After (re)connecting: the server's truth replaces whatever the panel thought. */
 async function resync() {
   try {
-    applyState(await emit('agent:get-state'))
+    const state = await emit('agent:get-state')
+    /** @type {CurrentCallView | null} */
     const current = await emit('call:get-current')
     if (current) {
       showCall(current.call, current.phase)
@@ -174,27 +250,70 @@ async function resync() {
       panel.recordingName = current.recordingName
       panel.control = current.control
       panel.agentLegConnected = current.agentLegConnected
+      rememberCall()
       renderCall()
       void maybeRejoin()
+    } else if (state.state === 'wrap-up' && !panel.call) {
+      // Reloaded in wrap-up: the server has no current call any more, the panel still has the one
+      // that just ended (and the ticket form bound to it).
+      const kept = readJson(CALL_KEY)
+      if (kept?.call) {
+        showCall(kept.call, 'ended')
+        panel.answeredAt = kept.answeredAt
+        panel.recordingName = kept.recordingName
+        renderCall()
+      }
     } else if (panel.phase && panel.phase !== 'ended') {
       panel.phase = 'ended'
       renderCall()
     }
+    applyState(state)
   } catch (err) {
-    flash(err.message)
+    flash(failure(err))
   }
 }
 
-// ------------------------------------------------------------------ agent state
-function applyState(s) {
-  panel.state = s
+/** Keeps the call on screen for a reload (wrap-up has no current call on the server). */
+function rememberCall() {
+  if (!panel.call) return
+  sessionStorage.setItem(CALL_KEY, JSON.stringify({ call: panel.call, phase: panel.phase, answeredAt: panel.answeredAt, recordingName: panel.recordingName }))
+}
+/** @param {string} key */
+function readJson(key) { try { return JSON.parse(sessionStorage.getItem(key) ?? 'null') } catch { return null } }
+
+/** The server went away: the last state may no longer be true, so the panel stops showing it. */
+function stateUnknown() {
   const el = $('agent-state')
+  el.className = 'pill state-unknown'
+  el.textContent = t('state.unknown')
+  el.title = t('state.unknown-hint')
+  for (const id of ['btn-ready', 'btn-not-ready', 'btn-answer', 'btn-hangup', 'btn-hold', 'btn-mute', 'btn-dtmf', 'btn-blind', 'btn-consult', 'btn-extend']) $(id).disabled = true
+}
+
+// ------------------------------------------------------------------ agent state
+/** @param {AgentStateView} s */
+function applyState(s) {
+  const before = panel.state
+  panel.state = s
+  // The server's state says the call on screen is gone (the offer failed at the seat, rang out,
+  // or the call ended while this panel was away): the pop must not stay on "ringing".
+  if (panel.call && (panel.phase === 'offered' || panel.phase === 'talking') && ['ready', 'not-ready', 'signed-out', 'wrap-up'].includes(s.state) && !(s.callId && s.callId === panel.call.callId)) {
+    const wasOffered = panel.phase === 'offered'
+    panel.phase = 'ended'
+    rememberCall()
+    flash(t(wasOffered && before?.state === 'offered' ? 'call-gone' : 'call-ended'), wasOffered)
+    renderCall()
+  }
+  if (s.state === 'ready' || s.state === 'not-ready') { sessionStorage.removeItem(CALL_KEY) }
+  const el = $('agent-state')
+  el.title = ''
   el.className = `pill state-${s.state}`
   el.textContent = t(`state.${s.state}`) + (s.state === 'not-ready' && s.reason ? ` · ${t(`reason.${s.reason}`)}` : '')
   $('who-seat').textContent = s.seat ? `${t('seat')} ${s.seat}` : ''
   const signedIn = s.state !== 'signed-out'
+  const seatViewWasHidden = $('seat-view').classList.contains('hidden')
   $('seat-view').classList.toggle('hidden', signedIn || !panel.token)
-  if (!signedIn && !$('seat-input').value) $('seat-input').value = localStorage.getItem('hotline.seat') ?? ''
+  if (!signedIn && seatViewWasHidden) void listSeats()
   const idle = ['ready', 'not-ready', 'wrap-up'].includes(s.state)
   $('btn-ready').disabled = !idle || s.state === 'ready'
   $('btn-not-ready').disabled = !signedIn || s.state === 'signed-out'
@@ -204,13 +323,14 @@ function applyState(s) {
 }
 
 // ------------------------------------------------------------------ the phone (JsSIP, media only)
+/** @param {string} seat */
 async function startPhone(seat) {
   if (panel.ua && panel.uaSeat === seat) return
   stopPhone()
   panel.uaSeat = seat
   indicator('ind-sip', 'wait', 'sip.connecting')
   let creds
-  try { creds = await api('GET', '/v1/agents/me/seat-credentials') } catch (err) { panel.uaSeat = null; flash(err.message); return }
+  try { creds = await api('GET', '/v1/agents/me/seat-credentials') } catch (err) { panel.uaSeat = null; flash(failure(err)); return }
   const ua = new JsSIP.UA({
     sockets: [new JsSIP.WebSocketInterface(creds.wsUrl)], uri: creds.uri, authorization_user: creds.username, password: creds.password,
     register: true, session_timers: false, register_expires: 300
@@ -218,8 +338,8 @@ async function startPhone(seat) {
   panel.ua = ua
   ua.on('registered', () => { indicator('ind-sip', 'on', 'sip.registered'); void maybeRejoin() })
   ua.on('unregistered', () => indicator('ind-sip', 'off', 'sip.unregistered'))
-  ua.on('registrationFailed', (e) => { indicator('ind-sip', 'off', 'sip.unregistered'); flash(`SIP: ${e.cause}`) })
-  ua.on('newRTCSession', ({ session, originator, request }) => {
+  ua.on('registrationFailed', () => { indicator('ind-sip', 'off', 'sip.unregistered'); flash(t('sip.unregistered')) })
+  ua.on('newRTCSession', (/** @type {{ session: any; originator: string; request: any }} */ { session, originator, request }) => {
     if (originator !== 'remote') return
     // The server dialling this seat back into the current call (after a reload or a blip):
     // answered by itself, replacing whatever is left of the old leg.
@@ -253,6 +373,7 @@ window.addEventListener('pagehide', () => {
   if (s && !s.isEnded()) { try { s.terminate() } catch { /* already ending */ } }
 })
 
+/** @param {RTCPeerConnection} pc */
 function attachAudio(pc) {
   pc.addEventListener('track', (ev) => { $('remote-audio').srcObject = ev.streams[0] })
 }
@@ -293,16 +414,17 @@ async function maybeRejoin() {
     await emit('call:rejoin')
   } catch (err) {
     panel.rejoining = null
-    flash(err.message)
+    flash(failure(err))
   }
 }
 
-/** WebRTC statistics of the call's media (what the end-to-end test checks audio with). */
+/** WebRTC statistics of the call's media (what the media state and the end-to-end test read). */
 panel.mediaStats = async () => {
   const pc = panel.session?.connection
   if (!pc) return null
+  /** @type {Record<string, any>} */
   const out = { ice: pc.iceConnectionState, connection: pc.connectionState }
-  ;(await pc.getStats()).forEach((r) => {
+  ;(await pc.getStats()).forEach((/** @type {any} */ r) => {
     if (r.type === 'inbound-rtp' && r.kind === 'audio') Object.assign(out, { rxPackets: r.packetsReceived, rxBytes: r.bytesReceived, rxEnergy: r.totalAudioEnergy })
     if (r.type === 'outbound-rtp' && r.kind === 'audio') Object.assign(out, { txPackets: r.packetsSent, txBytes: r.bytesSent })
     if (r.type === 'remote-inbound-rtp' && r.kind === 'audio') Object.assign(out, { remoteLost: r.packetsLost, remoteJitter: r.jitter })
@@ -311,7 +433,39 @@ panel.mediaStats = async () => {
   return out
 }
 
+/**
+ * Once a second while a call is talking: the media state from the WebRTC statistics, shown to
+ * the agent and, when it changes, reported to the server (the supervisors' wallboard shows a
+ * seat with no audio).
+ */
+async function watchMedia() {
+  const talking = panel.call && panel.phase === 'talking'
+  /** @type {MediaState | null} */
+  let next = null
+  if (talking) {
+    const stats = await panel.mediaStats().catch(() => null)
+    const w = panel.mediaWatch
+    const now = Date.now()
+    if (!stats) { w.since = 0; w.lastRx = -1 } else if (!w.since) { w.since = now; w.lastRx = -1; w.lastRxAt = now }
+    const rx = stats?.rxPackets ?? 0
+    if (stats && rx !== w.lastRx) { w.lastRx = rx; w.lastRxAt = now }
+    next = judgeMedia({
+      legConnected: panel.agentLegConnected && !panel.rejoining, hasMedia: !!stats, ice: stats?.ice ?? null,
+      msSinceStart: w.since ? now - w.since : 0, msSinceAudio: rx > 0 ? now - w.lastRxAt : (w.since ? now - w.since : 0)
+    })
+  }
+  if (next === panel.media) return
+  panel.media = next
+  const el = $('ind-media')
+  el.classList.toggle('hidden', !next)
+  if (next) indicator('ind-media', next === 'connected' ? 'on' : next === 'no-audio' ? 'off' : 'wait', `media.${next}`)
+  if (next === 'no-audio') flash(t('media.no-audio-hint'))
+  else if ($('call-status').textContent === t('media.no-audio-hint')) flash('', false)
+  if (next && panel.call && panel.socket?.connected) panel.socket.emit('call:media', { callId: panel.call.callId, state: next })
+}
+
 // ------------------------------------------------------------------ the call
+/** @param {CallOfferView} offer @param {'offered' | 'talking' | 'ended'} phase */
 function showCall(offer, phase) {
   const isNew = panel.call?.callId !== offer.callId
   panel.call = offer
@@ -322,9 +476,12 @@ function showCall(offer, phase) {
     panel.recordingName = null
     panel.savedTicket = null
     panel.popShownAt = Date.now()
+    panel.mediaWatch = { since: 0, lastRx: -1, lastRxAt: 0 }
     resetTicketForm()
+    restoreDraft()
     flash('', false)
   }
+  rememberCall()
   renderCall()
 }
 
@@ -340,7 +497,7 @@ function renderCall() {
     $('pop-repeat').classList.toggle('hidden', !c.repeatCaller)
     $('pop-phase').textContent = panel.phase === 'offered' ? t('ringing') : panel.phase === 'talking' ? t('talking') : t('call-ended')
     $('pop-line').textContent = [c.lineName, c.lineNumber ?? c.dialledNumber].filter(Boolean).join(' · ')
-    $('pop-queue').textContent = c.queueId ?? '—'
+    $('pop-queue').textContent = c.queueId ? (panel.queueNames.get(c.queueId) ?? c.queueId) : '—'
     $('pop-wait').textContent = `${Math.round(c.waitSeconds)} ${t('seconds')}`
     $('pop-callid').textContent = c.callId
     renderTickets($('pop-tickets'), c.earlierTickets, $('tf-category').value)
@@ -367,10 +524,11 @@ function renderCall() {
   $('btn-consult-complete').classList.toggle('hidden', !consult)
   $('btn-consult-complete').disabled = consult?.state !== 'talking'
   $('btn-consult-cancel').classList.toggle('hidden', !consult)
-  if (consult) flash(`${t(`consult.${consult.state}`)}: ${consult.name}`, false)
+  if (consult) flash(t('consult-with', { state: t(`consult.${consult.state}`), name: consult.name }), false)
   $('tf-save').disabled = !c || !!panel.savedTicket
 }
 
+/** @param {HTMLTableSectionElement} tbody @param {EarlierTicketView[] | undefined} tickets @param {string} [sameCategory] */
 function renderTickets(tbody, tickets, sameCategory) {
   tbody.replaceChildren()
   if (!tickets?.length) {
@@ -381,8 +539,8 @@ function renderTickets(tbody, tickets, sameCategory) {
     td.textContent = t(tbody.id === 'search-results' ? 'search.none' : 'no-tickets')
     return
   }
-  const categoryName = (code) => panel.categories.find((x) => x.code === code)?.name ?? code
-  for (const tk of tickets) {
+  const categoryName = (/** @type {string} */ code) => panel.categories.find((x) => x.code === code)?.name ?? code
+  for (const tk of /** @type {any[]} */ (tickets)) {
     const tr = tbody.insertRow()
     tr.dataset.ticket = tk.number
     const open = tk.open ?? tk.status !== 'closed'
@@ -425,7 +583,7 @@ async function renderFollowUp(c) {
     $('fu-number').textContent = panel.followUpTicket.number
     $('fu-content').textContent = panel.followUpTicket.content
     $('fu-reply').textContent = panel.followUpTicket.reply ?? '—'
-  } catch (err) { flash(err.message) }
+  } catch (err) { flash(failure(err)) }
 }
 
 async function recordFollowUp(ev) {
@@ -443,21 +601,24 @@ async function recordFollowUp(ev) {
     out.className = 'ok'
     $('fu-save').disabled = true
   } catch (err) {
-    out.textContent = err.message
+    out.textContent = failure(err)
     out.className = 'bad'
   }
 }
 
+/** @param {import('../src/realtime/contract.ts').CallAction} action @param {{ digits?: string; number?: string }} [extra] */
 async function control(action, extra = {}) {
   try {
     panel.control = await emit('call:control', { action, ...extra })
     renderCall()
   } catch (err) {
-    flash(err.message)
+    flash(failure(err))
   }
 }
 
 // ------------------------------------------------------------------ ticket form
+const DRAFT_FIELDS = ['tf-category', 'tf-urgency', 'tf-content', 'tf-address', 'tf-unit']
+
 function resetTicketForm() {
   $('ticket-form').reset()
   $('tf-unit').disabled = true
@@ -471,6 +632,32 @@ function resetTicketForm() {
   $('tf-result').className = ''
 }
 
+/** The form as typed so far, kept with the call it belongs to (a reload must not lose it). */
+function saveDraft() {
+  if (panel.savedTicket) return
+  /** @type {Record<string, string | boolean | null>} */
+  const fields = Object.fromEntries(DRAFT_FIELDS.map((id) => [id, $(id).value]))
+  fields.dispatch = $('tf-dispatch').checked
+  sessionStorage.setItem(DRAFT_KEY, JSON.stringify({ callId: panel.call?.callId ?? null, fields, saved: null }))
+}
+
+/** Puts back the draft of the call on screen (or the one written before any call). */
+function restoreDraft() {
+  const draft = readJson(DRAFT_KEY)
+  if (!draft || (draft.callId ?? null) !== (panel.call?.callId ?? null)) return
+  for (const id of DRAFT_FIELDS) if (typeof draft.fields?.[id] === 'string') $(id).value = draft.fields[id]
+  $('tf-dispatch').checked = !!draft.fields?.dispatch
+  $('tf-resolved').checked = !draft.fields?.dispatch
+  $('tf-unit').disabled = !draft.fields?.dispatch
+  if (draft.saved) {
+    panel.savedTicket = draft.saved
+    $('tf-result').textContent = `${t('saved')}: ${draft.saved.number}`
+    $('tf-result').className = 'ok'
+    $('tf-result').dataset.ticket = draft.saved.number
+  }
+}
+
+/** @param {Event} ev */
 async function saveTicket(ev) {
   ev.preventDefault()
   const c = panel.call
@@ -479,7 +666,7 @@ async function saveTicket(ev) {
   const leadUnitId = $('tf-unit').value
   const result = $('tf-result')
   const linkTo = panel.linkTo
-  if (dispatch && !leadUnitId && !linkTo) { result.textContent = `${t('lead-unit')}?`; result.className = 'bad'; return }
+  if (dispatch && !leadUnitId && !linkTo) { result.textContent = t('dispatch-needs-unit'); result.className = 'bad'; return }
   const coUnitIds = [...$('tf-co-units').selectedOptions].map((o) => o.value).filter((id) => id !== leadUnitId)
   $('tf-save').disabled = true
   try {
@@ -494,28 +681,33 @@ async function saveTicket(ev) {
     result.textContent = `${t('saved')}: ${ticket.number}`
     result.className = 'ok'
     result.dataset.ticket = ticket.number
+    const draft = readJson(DRAFT_KEY)
+    sessionStorage.setItem(DRAFT_KEY, JSON.stringify({ ...(draft ?? {}), callId: c.callId, saved: { id: ticket.id, number: ticket.number } }))
   } catch (err) {
-    result.textContent = err.message
+    result.textContent = failure(err)
     result.className = 'bad'
   }
   renderCall()
 }
 
+/** @param {Event} ev */
 async function searchTickets(ev) {
   ev.preventDefault()
   try {
     const { tickets } = await api('GET', `/v1/tickets?callerNumber=${encodeURIComponent($('search-number').value.trim())}&limit=20`)
     renderTickets($('search-results'), tickets)
   } catch (err) {
-    flash(err.message)
+    flash(failure(err))
   }
 }
 
 // ------------------------------------------------------------------ helpers and wiring
+/** @param {HTMLSelectElement} select @param {string[][]} options */
 function fillSelect(select, options) {
   select.replaceChildren(...options.map(([value, label]) => Object.assign(document.createElement('option'), { value, textContent: label })))
 }
 
+/** @param {string} id @param {string} cls @param {string} key */
 function indicator(id, cls, key) {
   const el = $(id)
   el.className = `ind ${cls}`
@@ -525,10 +717,9 @@ function indicator(id, cls, key) {
 
 function tick() {
   const s = panel.state
-  const mmss = (ms) => { const x = Math.max(0, Math.floor(ms / 1000)); return `${String(Math.floor(x / 60)).padStart(2, '0')}:${String(x % 60).padStart(2, '0')}` }
-  if (s) $('state-timer').textContent = mmss(Date.now() - Date.parse(s.since))
+  if (s) $('state-timer').textContent = panel.socket?.connected ? duration(Math.max(0, Date.now() - Date.parse(s.since))) : '—'
   if (s?.state === 'wrap-up' && s.wrapUpUntil) $('wrapup-left').textContent = String(Math.max(0, Math.ceil((Date.parse(s.wrapUpUntil) - Date.now()) / 1000)))
-  $('call-timer').textContent = panel.phase === 'talking' && panel.answeredAt ? mmss(Date.now() - panel.answeredAt) : ''
+  $('call-timer').textContent = panel.phase === 'talking' && panel.answeredAt ? duration(Math.max(0, Date.now() - panel.answeredAt)) : ''
 }
 
 function wire() {
@@ -536,9 +727,9 @@ function wire() {
   $('seat-form').addEventListener('submit', signIn)
   $('btn-logout').addEventListener('click', async () => { try { await emit('agent:sign-out') } catch { /* keep logging out */ } logout() })
   $('btn-lang').addEventListener('click', () => { setLang(currentLang() === 'zh-CN' ? 'en' : 'zh-CN'); relabel() })
-  $('btn-ready').addEventListener('click', () => emit('agent:set-ready').then(applyState, (e) => flash(e.message)))
-  $('btn-not-ready').addEventListener('click', () => emit('agent:set-not-ready', { reason: $('sel-reason').value }).then(applyState, (e) => flash(e.message)))
-  $('btn-extend').addEventListener('click', () => emit('agent:extend-wrap-up', { seconds: 30 }).then(applyState, (e) => flash(e.message)))
+  $('btn-ready').addEventListener('click', () => emit('agent:set-ready').then(applyState, (e) => flash(failure(e))))
+  $('btn-not-ready').addEventListener('click', () => emit('agent:set-not-ready', { reason: $('sel-reason').value }).then(applyState, (e) => flash(failure(e))))
+  $('btn-extend').addEventListener('click', () => emit('agent:extend-wrap-up', { seconds: 30 }).then(applyState, (e) => flash(failure(e))))
   $('btn-answer').addEventListener('click', answer)
   $('btn-hangup').addEventListener('click', () => control('hangup'))
   $('btn-hold').addEventListener('click', () => control(panel.control.held ? 'unhold' : 'hold'))
@@ -549,23 +740,28 @@ function wire() {
   $('btn-consult-complete').addEventListener('click', () => control('consult-complete'))
   $('btn-consult-cancel').addEventListener('click', () => control('consult-cancel'))
   $('ticket-form').addEventListener('submit', saveTicket)
+  $('ticket-form').addEventListener('input', saveDraft)
+  $('ticket-form').addEventListener('change', saveDraft)
   $('tf-category').addEventListener('change', () => renderCall())
   for (const r of document.querySelectorAll('input[name=resolution]')) r.addEventListener('change', () => { $('tf-unit').disabled = !$('tf-dispatch').checked; $('tf-co-units').disabled = !$('tf-dispatch').checked })
   $('tf-link-clear').addEventListener('click', () => { panel.linkTo = null; showLink() })
   $('followup-form').addEventListener('submit', recordFollowUp)
   $('search-form').addEventListener('submit', searchTickets)
   setInterval(tick, 500)
+  setInterval(() => { void watchMedia() }, 1000)
 }
 
 function relabel() {
   translatePage()
   $('btn-lang').textContent = currentLang() === 'zh-CN' ? 'EN' : '中文'
-  if (panel.state) applyState(panel.state)
+  fillChoices()
+  if (panel.state) { if (panel.socket?.connected) applyState(panel.state); else stateUnknown() }
+  if (panel.media) indicator('ind-media', panel.media === 'connected' ? 'on' : panel.media === 'no-audio' ? 'off' : 'wait', `media.${panel.media}`)
+  if (!$('seat-view').classList.contains('hidden')) void listSeats()
   renderCall()
 }
 
-setLang(currentLang())
 wire()
 relabel()
-if (panel.token) boot().catch((err) => { flash(err.message); logout() })
+if (panel.token) boot().catch((err) => { flash(failure(err)); logout() })
 else $('login-view').classList.remove('hidden')

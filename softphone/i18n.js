@@ -1,5 +1,11 @@
-// Panel texts. zh-CN is the default (the centers' working language); English for trainers and
-// vendors. Keys are English phrases in kebab form; a missing key shows the key itself.
+// @ts-check
+// The agent panel's texts (the lookup itself is shared: /shared/i18n.js). zh-CN is the default
+// (the centers' working language); English complete for trainers and vendors. Keys are English
+// phrases in kebab form; test/integration/softphone/texts.test.ts checks both tables have the same keys.
+import { useTexts } from '/shared/i18n.js'
+export { currentLang, errorText, setLang, t, translatePage } from '/shared/i18n.js'
+
+/** @type {import('../public/shared/i18n.js').Texts} */
 export const TEXTS = {
   'zh-CN': {
     title: '12345 热线坐席工作台', login: '登录', username: '工号', password: '密码', logout: '退出',
@@ -26,7 +32,17 @@ export const TEXTS = {
     'co-units': '协办单位', 'contact-allowed': '同意承办单位联系（否则对单位隐藏号码）', 'merge-into': '并入工单', link: '并入此单', 'status.merged': '已并单',
     'followup.title': '回访（坐席代录）', 'followup.reply': '承办单位答复', 'followup.process': '办理过程满意度', 'followup.result': '办理结果满意度', 'followup.solved': '问题是否解决',
     'followup.record': '记录群众评价', 'followup.marked': '评价将标记为坐席代录，并关联本次回访通话', 'followup.saved': '评价已记录',
-    'eval.satisfied': '满意', 'eval.basically-satisfied': '基本满意', 'eval.unsatisfied': '不满意', yes: '已解决', no: '未解决'
+    'eval.satisfied': '满意', 'eval.basically-satisfied': '基本满意', 'eval.unsatisfied': '不满意', yes: '已解决', no: '未解决',
+    'state.unknown': '状态未知', 'state.unknown-hint': '与服务器断开，状态未知',
+    'seat.hint': '只列出分配给您的浏览器座席（WebRTC）。桌面话机座席请在话机上使用。', 'seat.free': '空闲', 'seat.taken': '已被占用',
+    'seat.none': '没有分配给您的浏览器座席，请联系管理员分配。', 'seat.workstation': '本工位',
+    'media.connecting': '语音连接中', 'media.connected': '语音已连通', 'media.no-audio': '无声音', 'media.reconnecting': '语音重连中',
+    'media.no-audio-hint': '听不到声音：浏览器与交换机之间的语音没有连通，班长已收到提示',
+    'call-gone': '来电已结束（未能接通到您的座席）',
+    'login.HOTLINE_AUTH_UNAUTHORIZED': '工号或密码错误', 'login.HOTLINE_AUTH_FORBIDDEN': '该账号不是坐席账号，不能使用坐席工作台',
+    'dtmf-ph': '按键', 'search-ph': '来电号码',
+    'target.110': '公安报警 110', 'target.119': '消防 119', 'target.120': '医疗急救 120', 'target.122': '交通事故 122',
+    'consult-with': '{state}：{name}', 'dispatch-needs-unit': '派单请选择承办单位'
   },
   en: {
     title: '12345 Hotline agent desktop', login: 'Log in', username: 'User id', password: 'Password', logout: 'Log out',
@@ -53,19 +69,18 @@ export const TEXTS = {
     'co-units': 'Co-units', 'contact-allowed': 'Caller allows the unit to contact them (else the number is hidden from units)', 'merge-into': 'Merge into', link: 'Link to this one', 'status.merged': 'Merged',
     'followup.title': 'Follow-up (recorded by the agent)', 'followup.reply': "Unit's reply", 'followup.process': 'Process', 'followup.result': 'Result', 'followup.solved': 'Solved?',
     'followup.record': "Record the citizen's answers", 'followup.marked': 'Marked as recorded by the agent, tied to this follow-up call', 'followup.saved': 'Evaluation recorded',
-    'eval.satisfied': 'Satisfied', 'eval.basically-satisfied': 'Basically satisfied', 'eval.unsatisfied': 'Unsatisfied', yes: 'Solved', no: 'Not solved'
+    'eval.satisfied': 'Satisfied', 'eval.basically-satisfied': 'Basically satisfied', 'eval.unsatisfied': 'Unsatisfied', yes: 'Solved', no: 'Not solved',
+    'state.unknown': 'State unknown', 'state.unknown-hint': 'Disconnected from the server; state unknown',
+    'seat.hint': 'Only the browser (WebRTC) seats assigned to you are listed. Desk phone seats are used on the phone.', 'seat.free': 'free', 'seat.taken': 'in use',
+    'seat.none': 'No browser seat is assigned to you; ask an administrator.', 'seat.workstation': 'this workstation',
+    'media.connecting': 'Audio connecting', 'media.connected': 'Audio connected', 'media.no-audio': 'No audio', 'media.reconnecting': 'Audio reconnecting',
+    'media.no-audio-hint': 'No audio: the browser and the PBX have no voice connection; your supervisor has been told',
+    'call-gone': 'The call is gone (it could not be put through to your seat)',
+    'login.HOTLINE_AUTH_UNAUTHORIZED': 'Wrong user id or password', 'login.HOTLINE_AUTH_FORBIDDEN': 'This account is not an agent account; it cannot use the agent desktop',
+    'dtmf-ph': 'Keys', 'search-ph': 'Caller number',
+    'target.110': 'Police 110', 'target.119': 'Fire 119', 'target.120': 'Ambulance 120', 'target.122': 'Traffic accidents 122',
+    'consult-with': '{state}: {name}', 'dispatch-needs-unit': 'Choose a handling unit to dispatch to'
   }
 }
 
-let lang = localStorage.getItem('hotline.lang') || 'zh-CN'
-
-export const currentLang = () => lang
-export function setLang(next) { lang = TEXTS[next] ? next : 'zh-CN'; localStorage.setItem('hotline.lang', lang); document.documentElement.lang = lang }
-export function t(key) { return TEXTS[lang][key] ?? TEXTS['zh-CN'][key] ?? key }
-
-/** Fills every [data-i18n] element's text and [data-i18n-ph] placeholder. */
-export function translatePage(root = document) {
-  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n)
-  for (const el of root.querySelectorAll('[data-i18n-ph]')) el.placeholder = t(el.dataset.i18nPh)
-  document.title = t('title')
-}
+useTexts(TEXTS)

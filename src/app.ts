@@ -210,7 +210,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   calls.on('ended', (call) => { control.onCallEnded(call).catch((err) => log.warn({ err, callId: call.callId }, 'call control clean-up failed')) })
   const pop = new ScreenPop({ directory, tickets, log: log.child({ component: 'screen-pop' }), now: () => clock.now() })
   await app.register(callControlRoutes({ control, pop, agents, seats, sipWsUrl, sipDomain: new URL(sipWsUrl).hostname }))
-  await app.register(softphoneRoutes())
+  await app.register(softphoneRoutes({ seats, agents }))
   await app.register(seatRoutes({ seats }))
   await registerWorkspacePages(app)
   const realtime = attachRealtime({ app, redis, agents, commands, calls, waiting, directory, now: () => clock.now(), control, pop, log: log.child({ component: 'realtime' }), revocation, commandsPerSecond: config.HOTLINE_SOCKET_COMMANDS_PER_S })

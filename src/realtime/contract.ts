@@ -83,6 +83,17 @@ export interface QueueView {
   longestWaitSeconds: number
 }
 
+/**
+ * The audio of an agent's call as the panel's WebRTC statistics show it: ICE/DTLS still setting
+ * up, RTP arriving, nothing arriving (a call that would look good but has no voice), or the seat's
+ * leg being brought back (a drop, a rejoin).
+ */
+export type MediaState = 'connecting' | 'connected' | 'no-audio' | 'reconnecting'
+export const MEDIA_STATES = ['connecting', 'connected', 'no-audio', 'reconnecting'] as const satisfies readonly MediaState[]
+
+/** A panel's media state change, as supervisors receive it. */
+export interface AgentMediaView { agentId: string; callId: string; state: MediaState; at: string }
+
 export interface AgentServerToClient {
   'agent:state-changed': (state: AgentStateView) => void
   'call:offered': (offer: CallOfferView) => void
@@ -109,6 +120,8 @@ export interface AgentClientToServer {
   'call:control': (body: CallControlCommand, ack: (res: Ack<CallControlView>) => void) => void
   /** Dial the agent's WebRTC seat back into its talking call (after a reload); the panel answers the INVITE marked X-Hotline-Rejoin. */
   'call:rejoin': (ack: (res: Ack<{ callId: string; rejoinBy: string }>) => void) => void
+  /** The panel's media state of its call changed (no ack: a report, not a command). */
+  'call:media': (report: { callId: string; state: MediaState }) => void
 }
 
 export const CALL_ACTIONS = ['hold', 'unhold', 'mute', 'unmute', 'dtmf', 'hangup', 'transfer', 'consult', 'consult-complete', 'consult-cancel'] as const
@@ -117,6 +130,8 @@ export interface CallControlCommand { action: CallAction; digits?: string; numbe
 
 export interface SupervisorServerToClient {
   'agent:state-changed': (state: AgentStateView) => void
+  /** An agent's panel reports its call's audio (wallboards get it too: a seat with no audio needs a supervisor). */
+  'agent:media-changed': (media: AgentMediaView) => void
   'queue:changed': (queue: QueueView) => void
 }
 

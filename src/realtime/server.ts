@@ -22,7 +22,7 @@ import type { LiveCall } from '../calls/model.ts'
 import { describeError } from '../http/errors.ts'
 import type { QueueWaitingStore, QueueDirectory } from '../queueing/store.ts'
 import type { Logger } from 'pino'
-import { CALL_ACTIONS, type Ack, type AgentClientToServer, type AgentServerToClient, type CallOfferView, type SupervisorClientToServer, type SupervisorServerToClient } from './contract.ts'
+import { CALL_ACTIONS, MEDIA_STATES, type Ack, type AgentClientToServer, type AgentServerToClient, type CallOfferView, type SupervisorClientToServer, type SupervisorServerToClient } from './contract.ts'
 import type { ScreenPop } from '../screen-pop/service.ts'
 import { currentCallView } from '../calls/views.ts'
 
@@ -31,7 +31,11 @@ const CallControlBody = {
   type: 'object', additionalProperties: false, required: ['action'],
   properties: { action: { type: 'string', enum: [...CALL_ACTIONS] }, digits: { type: 'string', maxLength: 32 }, number: { type: 'string', maxLength: 32 } }
 } as const
-const validators = { signIn: ajv.compile(SignInBody), notReady: ajv.compile(NotReadyBody), extend: ajv.compile(ExtendBody), callControl: ajv.compile(CallControlBody) }
+const MediaReport = {
+  type: 'object', additionalProperties: false, required: ['callId', 'state'],
+  properties: { callId: { type: 'string', minLength: 1, maxLength: 64 }, state: { type: 'string', enum: [...MEDIA_STATES] } }
+} as const
+const validators = { signIn: ajv.compile(SignInBody), notReady: ajv.compile(NotReadyBody), extend: ajv.compile(ExtendBody), callControl: ajv.compile(CallControlBody), media: ajv.compile(MediaReport) }
 
 type AgentSocket = Socket<AgentClientToServer, AgentServerToClient, Record<string, never>, { user: TokenClaims }>
 
@@ -172,6 +176,12 @@ export function attachRealtime(deps: RealtimeDeps): { io: Server; close(): Promi
       if (typeof ack !== 'function') return
       if (!validators.callControl(body)) return ack(badInput('body', validators.callControl.errors as never))
       try { ack({ ok: true, data: await deps.control.command(agentId, body.action, body) }) } catch (err) { ack(fail(err)) }
+    })
+    // The panel's view of its call's audio, passed on to every supervisor socket (wallboards too).
+    socket.on('call:media', (body) => {
+      if (!validators.media(body)) return
+      if (body.state === 'no-audio') deps.log.warn({ agentId, callId: body.callId }, 'the agent panel reports no audio on its call')
+      supervisorNs.emit('agent:media-changed', { agentId, callId: body.callId, state: body.state, at: new Date(deps.now()).toISOString() })
     })
   })
 

@@ -6,11 +6,22 @@
  */
 import fastifyStatic from '@fastify/static'
 import type { FastifyPluginAsync } from 'fastify'
+import { Type } from 'typebox'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { bearerSecurity, requireRole } from '../auth/plugin.ts'
+import type { SeatService } from '../seats/service.ts'
+import type { AgentService } from '../agents/service.ts'
+import { offeredSeats } from './rules.ts'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
 
 export const SOFTPHONE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../softphone')
+/** Code the three pages share (login, API calls, socket, formatting, translation lookup): /shared/. */
+export const SHARED_PAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../public/shared')
+
+const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() })
+const OfferedSeatSchema = Type.Object({ seat: Type.String(), free: Type.Boolean(), via: Type.Union([Type.Literal('agent'), Type.Literal('workstation')]) })
 
 let jssipBundle: Promise<string> | undefined
 
@@ -26,10 +37,22 @@ function bundleJssip(): Promise<string> {
   return jssipBundle
 }
 
-export function softphoneRoutes(): FastifyPluginAsync {
-  return async (app) => {
+export function softphoneRoutes(deps: { seats: SeatService; agents: AgentService }): FastifyPluginAsync {
+  return async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+    // The panel's seat list: read-only, from the seat assignments (GET /v1/seats is the
+    // administrators' view of all of them) and the live sign-ins.
+    app.get('/v1/agents/me/web-seats', {
+      preHandler: requireRole('agent'),
+      schema: {
+        tags: ['agents'], security: bearerSecurity,
+        summary: 'The WebRTC seats this agent may sign in to from this browser (assigned to them or to this workstation), each free or taken',
+        response: { 200: Type.Array(OfferedSeatSchema), 401: ErrorBody, 403: ErrorBody }
+      }
+    }, async (request) => offeredSeats(await deps.seats.list(), await deps.agents.listSignedIn(), request.user.sub, request.ip))
     // Static files log at warn: an info line per asset request would bury the server's own lines.
     await app.register(fastifyStatic, { root: SOFTPHONE_DIR, prefix: '/softphone/', index: ['index.html'], logLevel: 'warn' })
+    await app.register(fastifyStatic, { root: SHARED_PAGE_DIR, prefix: '/shared/', decorateReply: false, logLevel: 'warn' })
     app.get('/softphone/vendor/jssip.js', { schema: { hide: true }, logLevel: 'warn' }, async (_request, reply) => {
       reply.type('application/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600')
       return bundleJssip()

@@ -38,8 +38,8 @@ export interface WallboardAgent {
   name: string | null
   state: string
   reason: string | null
-  /** When the current state began (epoch ms): the page shows time in state. */
-  since: number
+  /** When the current state began (epoch ms): the page shows time in state. Null: a sign-out this server did not see. */
+  since: number | null
   seat: string | null
   call: WallboardAgentCall | null
   /** Calls this agent answered today, from the queue log (the daily report's `answered`). */

@@ -64,6 +64,8 @@ export class Wallboard extends EventEmitter<{ update: [WallboardUpdate]; snapsho
   private flushing: Promise<void> | null = null
   private lastFlushAt = 0
   private names = new Map<string, string>()
+  /** When each agent was last seen signing out (this process only: after a restart, unknown). */
+  private signedOutAt = new Map<string, number>()
   private closed = false
   private readonly minIntervalMs: number
   private readonly intervalMs: number
@@ -100,6 +102,16 @@ export class Wallboard extends EventEmitter<{ update: [WallboardUpdate]; snapsho
     const wait = Math.max(0, this.lastFlushAt + this.minIntervalMs - Date.now())
     this.timer = setTimeout(() => { this.timer = null; void this.flushNow() }, wait)
     this.timer.unref()
+  }
+
+  /**
+   * A signed-out agent's time in state counts from the sign-out this process saw (an agent on
+   * the previous board and signed in there), not from midnight; null when it was not seen.
+   */
+  private signedOutSince(agentId: string, now: number): number | null {
+    const before = this.last?.agents.find((x) => x.agentId === agentId)
+    if (before && before.state !== 'signed-out') this.signedOutAt.set(agentId, now)
+    return this.signedOutAt.get(agentId) ?? null
   }
 
   private flushNow(): Promise<void> {
@@ -219,7 +231,7 @@ export class Wallboard extends EventEmitter<{ update: [WallboardUpdate]; snapsho
       const c = callOf.get(agentId) ?? null
       return {
         agentId, name: this.names.get(agentId) ?? null,
-        state: a?.state ?? 'signed-out', reason: a?.reason ?? null, since: a?.since ?? this.dayStart, seat: a?.seat ?? null,
+        state: a?.state ?? 'signed-out', reason: a?.reason ?? null, since: a ? a.since : this.signedOutSince(agentId, now), seat: a?.seat ?? null,
         call: c ? {
           callId: c.callId, caller: maskCaller(c.callerNumber, this.o.maskCallers), lineNumber: c.lineNumber,
           lineName: c.lineNumber ? lineNames.get(c.lineNumber) ?? null : null, queueId: c.queueId, phase: c.phase,

@@ -60,7 +60,7 @@ t.test('the agent panel pops the call with the earlier ticket, carries audio bot
   await page.click('#login-form button[type=submit]')
   await page.waitForSelector('#seat-view:not(.hidden)', { timeout: 10000 })
   t.equal(await page.textContent('#seat-form button'), '签入', 'Chinese by default')
-  await page.fill('#seat-input', SEAT)
+  await page.selectOption('#seat-input', SEAT)
   await page.click('#seat-form button[type=submit]')
   await page.waitForSelector('#ind-sip.on', { timeout: 15000 })
   t.pass('the browser registered as seat 8001 (JsSIP over WebSocket)')
@@ -80,7 +80,7 @@ t.test('the agent panel pops the call with the earlier ticket, carries audio bot
   const callId = await page.getAttribute('#pop', 'data-call-id')
   t.equal(await page.textContent('#pop-caller'), caller, 'pop shows the caller number')
   t.match(await page.textContent('#pop-line'), /12345/, 'pop shows the line')
-  t.equal(await page.textContent('#pop-queue'), 'general', 'pop shows the queue')
+  t.equal(await page.textContent('#pop-queue'), '12345 综合队列', 'pop shows the queue by its name')
   t.ok(await page.isVisible(`#pop-tickets tr[data-ticket="${earlier.number}"].open`), 'pop lists the earlier ticket, marked open')
   t.ok(await page.isVisible('#pop-repeat'), 'repeat-caller flag shown')
 
@@ -99,6 +99,8 @@ t.test('the agent panel pops the call with the earlier ticket, carries audio bot
   t.ok(tx > 100, `audio from the browser is sent: ${tx} packets in 3 s (${s2.txPackets} in all)`)
   t.ok((s2.rxEnergy ?? 0) > 0, `received audio is not silence (totalAudioEnergy ${s2.rxEnergy})`)
   t.equal(s2.srtpCipher ? 'srtp' : 'none', 'srtp', `media is encrypted (${s2.srtpCipher})`)
+  await page.waitForSelector('#ind-media.on', { timeout: 5000 })
+  t.equal(await page.textContent('#ind-media'), '语音已连通', 'the panel shows the audio connected (from the WebRTC statistics)')
   t.comment(`media: ${JSON.stringify(s2)}`)
 
   // Hold and unhold through the server: the agent's state follows, media resumes.

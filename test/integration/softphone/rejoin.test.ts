@@ -48,7 +48,7 @@ async function connectedCall(t: Test, overrides: Record<string, string>): Promis
   await page.fill('#login-pass', 'A8001-password')
   await page.click('#login-form button[type=submit]')
   await page.waitForSelector('#seat-view:not(.hidden)', { timeout: 10000 })
-  await page.fill('#seat-input', SEAT)
+  await page.selectOption('#seat-input', SEAT)
   await page.click('#seat-form button[type=submit]')
   await page.waitForSelector('#ind-sip.on', { timeout: 15000 })
   await page.click('#btn-ready')
