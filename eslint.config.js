@@ -21,4 +21,12 @@ export default tseslint.config(
     plugins: { hotline: { rules: { 'folder-boundaries': folderBoundaries } } },
     rules: { 'hotline/folder-boundaries': 'error' },
   },
+  // The browser pages: plain ES modules (type-checked by tsconfig.pages.json), browser globals.
+  {
+    files: ['softphone/*.js', 'public/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(['window', 'document', 'location', 'history', 'localStorage', 'sessionStorage', 'fetch', 'URL', 'FormData', 'Blob',
+        'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'getComputedStyle', 'confirm', 'prompt', 'console', 'Intl'].map((name) => [name, 'readonly']))
+    }
+  },
 )

@@ -39,8 +39,8 @@ cleanup() { [ "$started_here" = 1 ] && bash scripts/services.sh stop >/dev/null 
 trap cleanup EXIT
 echo "set-up took $(( $(date +%s) - t0 )) s"
 mkdir -p test-artifacts
-npx tsc --noEmit || { echo "0 passed, 1 failed: type check"; exit 1; }
-npx eslint src test bench || { echo "0 passed, 1 failed: lint"; exit 1; }
+npx tsc --noEmit && npx tsc -p tsconfig.pages.json || { echo "0 passed, 1 failed: type check (server, or the pages against src/realtime/contract.ts)"; exit 1; }
+npx eslint src test bench softphone public || { echo "0 passed, 1 failed: lint"; exit 1; }
 
 summary() { # count assertions (leaf test points: subtest and file lines end with "# time=")
   # POSIX classes: Debian's awk (mawk) does not know \s.

@@ -61,8 +61,10 @@ const panel = {
   /** @type {{ id: string; number: string } | null} */
   savedTicket: null,
   // 并单: the open ticket the request being taken joins, instead of a new handling
+  /** @type {string | null} */
   linkTo: null,
   // The ticket of an agent-assisted follow-up call
+  /** @type {any} */
   followUpTicket: null,
   /** @type {number | null} */
   popShownAt: null,
@@ -74,7 +76,7 @@ const panel = {
   mediaWatch: { since: 0, lastRx: -1, lastRxAt: 0 }
 }
 // For the end-to-end test and for support: read-only looks at what the panel holds.
-window.__panel = panel
+;/** @type {any} */ (window).__panel = panel
 
 // ------------------------------------------------------------------ REST and socket commands
 session.onUnauthorized = () => logout()

@@ -1,7 +1,7 @@
 // @ts-check
 // The agent panel's texts (the lookup itself is shared: /shared/i18n.js). zh-CN is the default
 // (the centers' working language); English complete for trainers and vendors. Keys are English
-// phrases in kebab form; test/integration/softphone/texts.test.ts checks both tables have the same keys.
+// phrases in kebab form; test/unit/pages/texts.test.ts checks both tables have the same keys.
 import { useTexts } from '/shared/i18n.js'
 export { currentLang, errorText, setLang, t, translatePage } from '/shared/i18n.js'
 

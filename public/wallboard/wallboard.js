@@ -4,7 +4,7 @@
 // update into it. Tables are keyed (data-key / data-agent): a row is rebuilt only when its own
 // data changed, so an update touches only the rows it carries. Durations (longest wait, time in
 // state, call length) tick here every second from the epoch timestamps the server sends.
-import { io } from './vendor/socket.io.esm.min.js'
+import { io } from '/socket.io/socket.io.esm.min.js'
 import { ApiError, command as ack, login, session, socketErrorCode } from '/shared/api.js'
 import { duration, esc, percent } from '/shared/format.js'
 import { currentLang, errorText, setLang, t, translatePage, useTexts } from '/shared/i18n.js'
@@ -27,7 +27,7 @@ let board = null
 /** Each agent's call audio as their panel reports it (agentId → { callId, state }). @type {Map<string, AgentMediaView>} */
 const media = new Map()
 /** Last update applied, for tests and the lag figure. */
-const stats = { updates: 0, lastSeq: 0, /** @type {number[]} */ lagsMs: [], rowsRebuilt: 0 }
+const stats = { updates: 0, lastSeq: 0, lagsMs: /** @type {number[]} */ ([]), rowsRebuilt: 0 }
 Object.assign(window, { wallboardStats: stats })
 
 const secs = (/** @type {number | null | undefined} */ x) => (x === null || x === undefined ? '—' : t('seconds', { n: x.toFixed(1) }))

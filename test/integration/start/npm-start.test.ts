@@ -83,6 +83,22 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       t.equal(check.status, 0, `check-config exits 0 (${check.stderr.trim().slice(0, 300)})`)
       const shown = JSON.parse(check.stdout) as Record<string, unknown>
       t.match(shown, { DATABASE_URL: `postgres://postgres@127.0.0.1:${env.HOTLINE_PG_PORT}/hotline`, HOTLINE_JWT_SECRET: '***', HOTLINE_ARI_PASSWORD: '***' }, 'the same database as npm start, secrets hidden')
+
+      // The README's "First call in five minutes", step 2's shell block as written (port and state
+      // folder through the variables the blocks read).
+      const readme = readFileSync(path.join(REPO, 'README.md'), 'utf8')
+      const section = readme.slice(readme.indexOf('## First call in five minutes'), readme.indexOf('## What runs where'))
+      const blocks = [...section.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]!)
+      t.equal(blocks.length, 1, 'the section has its command block')
+      const step2 = spawnSync('bash', ['-euo', 'pipefail', '-c', blocks[0]!], { cwd: REPO, env, encoding: 'utf8', timeout: 30_000 })
+      t.equal(step2.status, 0, `step 2 runs (${step2.stderr.trim().slice(0, 300)})`)
+      t.match(step2.stdout, /"id":"A001"[\s\S]*"seat":"8001"/, 'it created agent A001 and assigned seat 8001')
+      const base = `http://127.0.0.1:${port}`
+      const agentLogin = await fetch(`${base}/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'A001', password: 'first-call-123' }) })
+      t.equal(agentLogin.status, 200, 'A001 logs in with the README\'s password')
+      const agentToken = ((await agentLogin.json()) as { token: string }).token
+      const seats = await (await fetch(`${base}/v1/agents/me/web-seats`, { headers: { authorization: `Bearer ${agentToken}` } })).json()
+      t.same(seats, [{ seat: '8001', free: true, via: 'agent' }], 'the panel would offer seat 8001')
     }
 
     run.child.kill(signal)

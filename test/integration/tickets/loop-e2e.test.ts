@@ -71,7 +71,7 @@ t.test('the ticket loop end to end', async (t) => {
   await panel.fill('#login-pass', 'A8001-password')
   await panel.click('#login-form button[type=submit]')
   await panel.waitForSelector('#seat-view:not(.hidden)', { timeout: 10000 })
-  await panel.fill('#seat-input', '8001')
+  await panel.selectOption('#seat-input', '8001')
   await panel.click('#seat-form button[type=submit]')
   await panel.waitForSelector('#ind-sip.on', { timeout: 15000 })
   await panel.click('#btn-ready')
