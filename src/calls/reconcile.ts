@@ -6,6 +6,7 @@ import { ignoreGone } from '../pbx/ari/errors.ts'
 import { keepForRejoin, onRejoinLegGone } from './rejoin.ts'
 import { armWaitingTimers } from './waiting.ts'
 import type { CallFlow } from './service.ts'
+import { afterRestart } from './rules.ts'
 import { offerFailed, onAgentAnswered } from './offer.ts'
 import { endConversation, finish } from './teardown.ts'
 
@@ -32,7 +33,8 @@ export async function reconcile(flow: CallFlow): Promise<{ kept: number; lost: n
       flow.channelToCall.set(call.callerChannelId, call.callId)
       if (call.agentChannelId) flow.channelToCall.set(call.agentChannelId, call.callId)
       const log = flow.logFor(call)
-      if (!present.has(call.callerChannelId)) {
+      const action = afterRestart(call, { has: (id) => present.has(id), upAt: (id) => channels.get(id)?.state === 'Up' }, !!flow.deps.settings.rejoin)
+      if (action === 'lost') {
         lost += 1
         log.warn({ phase: call.phase }, 'caller channel no longer exists on the PBX; call lost')
         if (call.phase === 'queued' && call.queueId) await flow.deps.waiting.remove(call.queueId, call.callId)
@@ -48,31 +50,32 @@ export async function reconcile(flow: CallFlow): Promise<{ kept: number; lost: n
       kept += 1
       // The record holds the call's due times: arm exactly what was pending before the restart.
       flow.timers.sync(call.callId, call.due)
-      if (call.phase === 'offered' && (!call.agentChannelId || !present.has(call.agentChannelId))) {
-        return offerFailed(flow, call, 'ring-no-answer', { reason: 'seat channel gone after restart' })
+      switch (action) {
+        case 'offer-failed':
+          return offerFailed(flow, call, 'ring-no-answer', { reason: 'seat channel gone after restart' })
+        case 'connect':
+          // The seat answered while no server was listening: finish the connection.
+          return onAgentAnswered(flow, call.callId, channels.get(call.agentChannelId!)!)
+        case 'rejoin-wait':
+          // Waiting for a rejoin when the server went away: the wait goes on for what is left of it.
+          if (call.rejoinChannelId && !present.has(call.rejoinChannelId)) await onRejoinLegGone(flow, call, null)
+          return
+        case 'agent-leg-gone':
+          if (await keepForRejoin(flow, call, null, 'gone-after-restart')) return
+          return endConversation(flow, call, 'agent')
+        case 'enqueue':
+          return flow.enqueue(call)
+        case 'requeue':
+        case 'keep':
+          break
       }
-      if (call.phase === 'offered' && call.agentChannelId) {
-        // The seat may have answered while no server was listening: finish the connection.
-        const seatChannel = channels.get(call.agentChannelId)
-        if (seatChannel?.state === 'Up') return onAgentAnswered(flow, call.callId, seatChannel)
-      }
-      if (call.phase === 'talking' && call.agentLegLostAt && flow.deps.settings.rejoin) {
-        // Waiting for a rejoin when the server went away: the wait goes on for what is left of it.
-        if (call.rejoinChannelId && !present.has(call.rejoinChannelId)) await onRejoinLegGone(flow, call, null)
-        return
-      }
-      if (call.phase === 'talking' && (!call.agentChannelId || !present.has(call.agentChannelId))) {
-        if (await keepForRejoin(flow, call, null, 'gone-after-restart')) return
-        return endConversation(flow, call, 'agent')
-      }
-      if (call.phase === 'queued' && call.queueId) {
+      if (action === 'requeue' && call.queueId) {
         if (!(await flow.deps.waiting.get(call.callId))) {
           await flow.deps.waiting.add({ callId: call.callId, queueId: call.queueId, priority: call.priority, enteredAt: call.queuedAt ?? call.arrivedAt, skills: [] })
         }
         // A record without due times (written before they were kept) is timed afresh.
         if (!call.due) await armWaitingTimers(flow, call)
       }
-      if (call.phase === 'greeting') return flow.enqueue(call)
     })
   }
   flow.deps.requestDispatch()

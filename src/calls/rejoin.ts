@@ -9,6 +9,7 @@ import type { AriChannel } from '../pbx/ari/events.ts'
 import { channelIds } from '../pbx/ari/ids.ts'
 import { CHANNEL_VAR_CALL_ID, REJOIN_SIP_HEADER, STASIS_ENTRY, type LiveCall } from './model.ts'
 import type { CallFlow, RejoinResult } from './service.ts'
+import { seatMayRejoin } from './rules.ts'
 import { endConversation } from './teardown.ts'
 
 /**
@@ -19,7 +20,7 @@ import { endConversation } from './teardown.ts'
  */
 export async function keepForRejoin(flow: CallFlow, call: LiveCall, cause: number | null, reason = 'leg-ended'): Promise<boolean> {
   const rejoin = flow.deps.settings.rejoin
-  if (!rejoin || rejoin.graceMs <= 0 || call.handedOffTo || call.agentHangingUp || !call.seat || !rejoin.seatRejoins(call.seat)) return false
+  if (!rejoin || call.handedOffTo || call.agentHangingUp || !seatMayRejoin(call, rejoin)) return false
   const log = flow.logFor(call)
   const lostChannel = call.agentChannelId
   if (lostChannel) { flow.channelToCall.delete(lostChannel); await flow.deps.live.forgetChannel(lostChannel) }
@@ -65,7 +66,7 @@ export function rejoin(flow: CallFlow, agentId: string, callId: string): Promise
     const call = await flow.deps.live.get(callId)
     if (!call || call.phase !== 'talking' || call.agentId !== agentId || call.handedOffTo) return { ok: false, reason: 'no-call' }
     const rejoin = flow.deps.settings.rejoin
-    if (!rejoin || rejoin.graceMs <= 0 || !call.seat || !rejoin.seatRejoins(call.seat)) return { ok: false, reason: 'not-rejoinable' }
+    if (!rejoin || !seatMayRejoin(call, rejoin)) return { ok: false, reason: 'not-rejoinable' }
     if (!call.agentLegLostAt) {
       const stale = call.agentChannelId
       if (!(await keepForRejoin(flow, call, null, 'replaced-by-rejoin'))) return { ok: false, reason: 'not-rejoinable' }

@@ -4,12 +4,12 @@
  * call to its target, a caller leaves the queue for a callback. In the call's lane.
  */
 import { ignoreGone } from '../pbx/ari/errors.ts'
-import { HANGUP_CAUSE } from '../pbx/ari/events.ts'
 import { bridgeIds } from '../pbx/ari/ids.ts'
 import type { QueueEntry } from '../queueing/model.ts'
 import type { CallOutcome, EndedBy, LiveCall } from './model.ts'
 import { offerFailed } from './offer.ts'
 import { keepForRejoin } from './rejoin.ts'
+import { agentLegEnded } from './rules.ts'
 import type { CallFlow } from './service.ts'
 import type { QueueLogEvent } from './store.ts'
 
@@ -59,13 +59,18 @@ export async function onCallerGone(flow: CallFlow, call: LiveCall): Promise<void
 }
 
 export async function onAgentLegGone(flow: CallFlow, call: LiveCall, cause: number | null): Promise<void> {
-  if (call.phase === 'offered') {
-    const rejected = cause === HANGUP_CAUSE.userBusy || cause === HANGUP_CAUSE.callRejected
-    return offerFailed(flow, call, rejected ? 'offer-rejected' : 'ring-no-answer', { cause })
-  }
-  if (call.phase === 'talking') {
-    if (await keepForRejoin(flow, call, cause)) return
-    return endConversation(flow, call, 'agent')
+  const end = agentLegEnded(call, cause, flow.deps.settings.rejoin)
+  switch (end) {
+    case 'offer-rejected':
+    case 'ring-no-answer':
+      return offerFailed(flow, call, end, { cause })
+    case 'wait-for-rejoin':
+      if (await keepForRejoin(flow, call, cause)) return
+      return endConversation(flow, call, 'agent')
+    case 'ended-by-agent':
+      return endConversation(flow, call, 'agent')
+    case 'nothing':
+      return
   }
 }
 

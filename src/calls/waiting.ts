@@ -8,6 +8,7 @@ import { bridgeIds, playbackIds } from '../pbx/ari/ids.ts'
 import { expectedWaitSeconds, overflowPlan } from '../lines/rules.ts'
 import { positionInQueue } from '../queueing/rules.ts'
 import type { LiveCall } from './model.ts'
+import { positionAnnouncement, waitingTimers } from './rules.ts'
 import type { CallFlow } from './service.ts'
 
 /**
@@ -40,14 +41,11 @@ export async function armWaitingTimers(flow: CallFlow, call: LiveCall): Promise<
   if (!queue) return
   const line = call.lineNumber ? (await flow.deps.directory.line(call.lineNumber)) ?? null : null
   const waited = flow.deps.clock.now() - (call.queuedAt ?? call.arrivedAt)
-  const plan = overflowPlan(line, queue, waited)
-  const now = flow.deps.clock.now()
-  const every = queue.announceEverySeconds
-  const offerAfter = flow.deps.settings.callbackOfferAfterMs ?? 0
-  // The callback offer is timed from the caller's first entry and heard once.
-  const callbackDue = offerAfter > 0 && !call.callbackOf && !call.callbackOfferedAt ? (call.queuedAt ?? call.arrivedAt) + offerAfter : null
-  call.overflowTo = plan ? plan.targetQueueId : null
-  flow.setDue(call, { overflow: plan ? now + plan.afterMs : null, announce: every ? now + every * 1000 : null, callbackOffer: callbackDue === null ? null : Math.max(now, callbackDue) })
+  const timers = waitingTimers(call, flow.deps.clock.now(), {
+    overflow: overflowPlan(line, queue, waited), announceEverySeconds: queue.announceEverySeconds, callbackOfferAfterMs: flow.deps.settings.callbackOfferAfterMs ?? 0
+  })
+  call.overflowTo = timers.overflowTo
+  flow.setDue(call, timers.due)
   await flow.save(call)
   flow.emit('waiting-timers', { ...call })
 }
@@ -83,10 +81,8 @@ export async function announcePosition(flow: CallFlow, callId: string): Promise<
   const waiting = await flow.deps.waiting.waiting([call.queueId])
   const position = positionInQueue(waiting, callId)
   if (position !== null) {
-    const ahead = Math.min(20, position - 1)
     const serving = await flow.deps.staffing.signedInServing(call.queueId)
-    const minutes = Math.min(20, Math.max(1, Math.ceil(expectedWaitSeconds(position, serving, await flow.deps.staffing.averageHandleSeconds(call.queueId)) / 60)))
-    const media = ['position-prefix', `num-${ahead}`, 'position-suffix', 'wait-prefix', `num-${minutes}`, 'minutes'].map((p) => `sound:hotline/${p}`).join(',')
+    const media = positionAnnouncement(position, expectedWaitSeconds(position, serving, await flow.deps.staffing.averageHandleSeconds(call.queueId))).join(',')
     await ignoreGone(flow.deps.rest.play(call.callerChannelId, media, playbackIds.announcement(callId, flow.deps.clock.now())))
   }
   await armWaitingTimers(flow, call)
