@@ -6,7 +6,7 @@
 # scripts/render-pbx-config.mjs, then runs Asterisk in the foreground.
 #
 # Reads: HOTLINE_TTS_VOICE (optional espeak-ng voice), and whatever render-pbx-config.mjs reads
-# (HOTLINE_ARI_*, HOTLINE_AMI_*, HOTLINE_SEAT_SECRET, HOTLINE_SIP_BIND, HOTLINE_SEATS, ...).
+# (HOTLINE_ARI_*, HOTLINE_SEAT_SECRET, HOTLINE_SIP_BIND, HOTLINE_SEATS, ...).
 set -euo pipefail
 HOTLINE=${HOTLINE_DIR:-/hotline}
 SOUNDS=/usr/share/asterisk/sounds/hotline

@@ -18,8 +18,8 @@
 #   REDIS_URL           set: use that Redis, start none.       unset: own redis on 127.0.0.1:$HOTLINE_REDIS_PORT
 #   HOTLINE_REDIS_PORT  default 56379
 #   HOTLINE_ARI_URL     set: use that Asterisk, start none.    unset: own Asterisk, ARI on http://127.0.0.1:8088
-#   HOTLINE_ARI_USER / HOTLINE_AMI_USER   default "hotline"
-#   HOTLINE_ARI_PASSWORD HOTLINE_AMI_PASSWORD HOTLINE_SEAT_SECRET HOTLINE_JWT_SECRET HOTLINE_ADMIN_PASSWORD HOTLINE_REDIS_PASSWORD
+#   HOTLINE_ARI_USER    default "hotline"
+#   HOTLINE_ARI_PASSWORD HOTLINE_SEAT_SECRET HOTLINE_JWT_SECRET HOTLINE_ADMIN_PASSWORD HOTLINE_REDIS_PASSWORD
 #                       taken from the environment when set, else from $STATE/secrets.env (random values,
 #                       created on first run, mode 600)
 #   HOTLINE_SEATS HOTLINE_WEB_SEATS HOTLINE_SEAT_PERMIT HOTLINE_TRUNK_MATCH HOTLINE_TRUNK_CONTACT HOTLINE_SIP_BIND HOTLINE_ARI_APP
@@ -31,8 +31,8 @@ STATE=${HOTLINE_STATE_DIR:-$REPO/.hotline}
 ROOT=${HOTLINE_PBX_ROOT:-/opt/hotline-pbx}
 PG_PORT=${HOTLINE_PG_PORT:-55432}
 REDIS_PORT=${HOTLINE_REDIS_PORT:-56379}
-ARI_PORT=8088 AMI_PORT=5038 SIP_PORT=5060
-SECRET_KEYS=(HOTLINE_ARI_PASSWORD HOTLINE_AMI_PASSWORD HOTLINE_SEAT_SECRET HOTLINE_JWT_SECRET HOTLINE_ADMIN_PASSWORD HOTLINE_REDIS_PASSWORD)
+ARI_PORT=8088 SIP_PORT=5060
+SECRET_KEYS=(HOTLINE_ARI_PASSWORD HOTLINE_SEAT_SECRET HOTLINE_JWT_SECRET HOTLINE_ADMIN_PASSWORD HOTLINE_REDIS_PASSWORD)
 
 OWN_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/hotline"
 OWN_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"   # the password is added once the secrets are loaded (own_redis_url)
@@ -77,7 +77,6 @@ load_secrets() {
     fi
   done
   export HOTLINE_ARI_USER=${HOTLINE_ARI_USER:-hotline}
-  export HOTLINE_AMI_USER=${HOTLINE_AMI_USER:-hotline}
 }
 
 # ------------------------------------------------------------------ PostgreSQL
@@ -194,7 +193,7 @@ pbx_start() {
     die "asterisk pid $p runs but ARI does not answer with the current credentials (try: $0 pbx-restart)"
   fi
   local port other
-  for port in $ARI_PORT $AMI_PORT $SIP_PORT; do
+  for port in $ARI_PORT $SIP_PORT; do
     port_busy "$port" && die "port $port is in use by another process (another Asterisk? another checkout?)"
   done
   # One Asterisk per root: its control socket lives in the root, and Unix sockets are not namespaced
@@ -225,9 +224,9 @@ pbx_stop() {
     for _ in $(seq 50); do pid_alive "$p" || break; sleep 0.1; done
     if pid_alive "$p"; then kill -TERM "$p"; for _ in $(seq 20); do pid_alive "$p" || break; sleep 0.1; done; fi
     if pid_alive "$p"; then kill -KILL "$p"; sleep 0.5; fi
-    # wait until HTTP/ARI, AMI and SIP are really released (a quick restart otherwise may fail to bind)
+    # wait until HTTP/ARI and SIP are really released (a quick restart otherwise may fail to bind)
     for _ in $(seq 50); do
-      port_busy $ARI_PORT || port_busy $AMI_PORT || port_busy $SIP_PORT || break; sleep 0.1
+      port_busy $ARI_PORT || port_busy $SIP_PORT || break; sleep 0.1
     done
     say "asterisk: stopped in $(( $(now_ms) - t0 )) ms"
   else
@@ -252,10 +251,6 @@ write_env() {
       echo "export HOTLINE_ARI_URL=$(q "$ari")"
       echo "export HOTLINE_ARI_USER=$(q "$HOTLINE_ARI_USER")"
       echo "export HOTLINE_ARI_PASSWORD=$(q "$HOTLINE_ARI_PASSWORD")"
-      echo "export HOTLINE_AMI_HOST=$(q "${HOTLINE_AMI_HOST:-127.0.0.1}")"
-      echo "export HOTLINE_AMI_PORT=$(q "${HOTLINE_AMI_PORT:-$AMI_PORT}")"
-      echo "export HOTLINE_AMI_USER=$(q "$HOTLINE_AMI_USER")"
-      echo "export HOTLINE_AMI_PASSWORD=$(q "$HOTLINE_AMI_PASSWORD")"
       echo "export HOTLINE_SEAT_SECRET=$(q "$HOTLINE_SEAT_SECRET")"
       echo "export HOTLINE_JWT_SECRET=$(q "$HOTLINE_JWT_SECRET")"
       echo "export HOTLINE_ADMIN_PASSWORD=$(q "$HOTLINE_ADMIN_PASSWORD")"

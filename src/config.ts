@@ -27,10 +27,6 @@ export const ConfigSchema = Type.Object({
   HOTLINE_ARI_PASSWORD: Type.String({ minLength: 1 }),
   /** Stasis application name: every call enters Stasis(<app>,inbound,<dialled number>). */
   HOTLINE_ARI_APP: Type.String({ default: 'hotline', pattern: '^[A-Za-z0-9_-]+$' }),
-  HOTLINE_AMI_HOST: Type.String({ default: '127.0.0.1' }),
-  HOTLINE_AMI_PORT: Type.Integer({ default: 5038, minimum: 1, maximum: 65535 }),
-  HOTLINE_AMI_USER: Type.Optional(Type.String({ minLength: 1 })),
-  HOTLINE_AMI_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
   /** Signs the API's bearer tokens. At least 32 characters: a short HMAC key is guessable. */
   HOTLINE_JWT_SECRET: Type.String({ minLength: 32 }),
   /** Derives each desk seat's SIP password (HMAC-SHA256 of the seat id), provisioned in the phone; must match the PBX config. Web seats get a password per sign-in instead. */
@@ -152,7 +148,7 @@ const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, rem
 const validate = ajv.compile(ConfigSchema)
 
 /** Names whose values must never be printed. */
-export const SECRET_KEYS = ['HOTLINE_ARI_PASSWORD', 'HOTLINE_AMI_PASSWORD', 'HOTLINE_JWT_SECRET', 'HOTLINE_SEAT_SECRET', 'HOTLINE_ADMIN_PASSWORD'] as const
+export const SECRET_KEYS = ['HOTLINE_ARI_PASSWORD', 'HOTLINE_JWT_SECRET', 'HOTLINE_SEAT_SECRET', 'HOTLINE_ADMIN_PASSWORD'] as const
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const data: Record<string, unknown> = {}

@@ -25,8 +25,7 @@ function newcomerEnv(stateDir: string, port: number): NodeJS.ProcessEnv {
     ...base, HOTLINE_STATE_DIR: stateDir, HOTLINE_PBX_ROOT: process.env.HOTLINE_PBX_ROOT ?? '/opt/hotline-pbx', PORT: String(port),
     HOTLINE_PG_PORT: String(55400 + (port % 50)), HOTLINE_REDIS_PORT: String(56400 + (port % 50)),
     // The suite's Asterisk, under another spelling of its address: external, so not started or stopped.
-    HOTLINE_ARI_URL: services.HOTLINE_ARI_URL!.replace('127.0.0.1', 'localhost'), HOTLINE_ARI_USER: services.HOTLINE_ARI_USER!, HOTLINE_ARI_PASSWORD: services.HOTLINE_ARI_PASSWORD!,
-    HOTLINE_AMI_USER: services.HOTLINE_AMI_USER!, HOTLINE_AMI_PASSWORD: services.HOTLINE_AMI_PASSWORD!
+    HOTLINE_ARI_URL: services.HOTLINE_ARI_URL!.replace('127.0.0.1', 'localhost'), HOTLINE_ARI_USER: services.HOTLINE_ARI_USER!, HOTLINE_ARI_PASSWORD: services.HOTLINE_ARI_PASSWORD!
   }
 }
 
