@@ -2,6 +2,7 @@
  * After a (re)connect or a restart, Asterisk is the truth for channels and Redis for our calls;
  * and on a timer, agents held by a call that no longer exists are freed.
  */
+import { vanishedCallerOutcome } from './node-gaps.ts'
 import { ignoreGone } from '../pbx/ari/errors.ts'
 import { keepForRejoin, onRejoinLegGone } from './rejoin.ts'
 import { armWaitingTimers } from './waiting.ts'
@@ -18,6 +19,7 @@ import { endConversation, finish } from './teardown.ts'
 export async function reconcile(flow: CallFlow): Promise<{ kept: number; lost: number }> {
   const channels = new Map((await flow.deps.rest.listChannels()).map((c) => [c.id, c]))
   const present = new Set(channels.keys())
+  const pbxRestarted = await pbxRestartedSinceLastSeen(flow)
   let kept = 0
   let lost = 0
   const snapshots = await flow.deps.live.list()
@@ -36,7 +38,7 @@ export async function reconcile(flow: CallFlow): Promise<{ kept: number; lost: n
       const action = afterRestart(call, { has: (id) => present.has(id), upAt: (id) => channels.get(id)?.state === 'Up' }, !!flow.deps.settings.rejoin)
       if (action === 'lost') {
         lost += 1
-        log.warn({ phase: call.phase }, 'caller channel no longer exists on the PBX; call lost')
+        log.warn({ phase: call.phase, pbxRestarted }, pbxRestarted ? 'caller channel no longer exists on the PBX; call lost' : 'caller hung up while no node listened')
         if (call.phase === 'queued' && call.queueId) await flow.deps.waiting.remove(call.queueId, call.callId)
         if (call.agentChannelId && present.has(call.agentChannelId)) await ignoreGone(flow.deps.rest.hangup(call.agentChannelId))
         if (call.agentId && (call.phase === 'talking' || call.phase === 'offered')) {
@@ -45,7 +47,9 @@ export async function reconcile(flow: CallFlow): Promise<{ kept: number; lost: n
             : { type: 'offer-withdrawn' as const, callId: call.callId }
           await flow.deps.agents.tryApply(call.agentId, event, 'system')
         }
-        return finish(flow, call, call.phase === 'talking' ? 'answered' : 'pbx-lost', 'system', 'pbx-lost')
+        const { outcome, logEvent, endedBy } = vanishedCallerOutcome(call.phase, pbxRestarted)
+        // Its end went unseen: the wait is counted up to now, an upper bound.
+        return finish(flow, call, outcome, endedBy, logEvent)
       }
       kept += 1
       // The record holds the call's due times: arm exactly what was pending before the restart.
@@ -105,4 +109,14 @@ export async function releaseStrandedAgents(flow: CallFlow, isReserved: (callId:
     }
   }
   return freed
+}
+
+/**
+ * Whether Asterisk restarted since the last reconcile (its start time changed). Unknown (first
+ * run, or the PBX does not say) counts as restarted: the old, cautious reading.
+ */
+async function pbxRestartedSinceLastSeen(flow: CallFlow): Promise<boolean> {
+  const startedAt = (await flow.deps.rest.info()).status?.startup_time
+  if (!startedAt) return true
+  return (await flow.deps.live.swapPbxStartTime(startedAt)) !== startedAt
 }

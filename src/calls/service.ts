@@ -32,6 +32,7 @@ import type { CallLogWriter } from './durable-log.ts'
 import { adoptCallback, adoptFollowUp } from './adoption.ts'
 import { offerFailed, onAgentAnswered, ringSeat } from './offer.ts'
 import { agentHangupInLane, finish, handOffInLane, onAgentLegGone, onCallerGone, releaseForCallbackInLane } from './teardown.ts'
+import { pbxArrival, type PbxArrival } from './node-gaps.ts'
 import { reconcile, releaseStrandedAgents } from './reconcile.ts'
 import { onRejoinAnswered, onRejoinExpired, onRejoinLegGone, rejoin, rejoinBy } from './rejoin.ts'
 import { armWaitingTimers, announcePosition, joinHoldBridge, onOverflowDue } from './waiting.ts'
@@ -129,7 +130,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     r.resolveCallsWith((channelId) => this.callIdOf(channelId))
     r.onEntry(STASIS_ENTRY.agentLeg, (channel, [callId]) => callId ? r.inCallLane(callId, () => onAgentAnswered(this, callId, channel)) : this.hangupStray(channel.id))
     r.onEntry(STASIS_ENTRY.agentRejoin, (channel, [callId]) => callId ? r.inCallLane(callId, () => onRejoinAnswered(this, callId, channel)) : this.hangupStray(channel.id))
-    r.onEntry(STASIS_ENTRY.inbound, (channel, [dialled]) => this.arrive(channel, dialled))
+    r.onEntry(STASIS_ENTRY.inbound, (channel, [dialled, arrivedMs]) => this.arrive(channel, dialled, arrivedMs))
     r.onUnknownEntry((channel, args, event) => {
       if (event.args.length === 0) return this.arrive(channel, undefined)
       this.deps.log.warn({ args: event.args, channel: channel.name }, 'unknown Stasis entry; hanging up')
@@ -143,10 +144,11 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     return ignoreGone(this.deps.rest.hangup(channelId))
   }
 
-  private arrive(channel: AriChannel, dialled: string | undefined): Promise<void> {
+  private arrive(channel: AriChannel, dialled: string | undefined, arrivedMs?: string): Promise<void> {
     const callId = randomUUID()
     this.channelToCall.set(channel.id, callId)
-    return this.router.inCallLane(callId, () => this.onInbound(callId, channel, dialled ?? channel.dialplan?.exten ?? ''))
+    const arrival = pbxArrival(arrivedMs, this.deps.clock.now())
+    return this.router.inCallLane(callId, () => this.onInbound(callId, channel, dialled ?? channel.dialplan?.exten ?? '', arrival))
   }
 
   logFor(call: Pick<LiveCall, 'callId'> & Partial<LiveCall>): Logger {
@@ -228,14 +230,14 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     else if (channelId === call.rejoinChannelId) await onRejoinLegGone(this, call, cause)
   }
 
-  private async onInbound(callId: string, channel: AriChannel, dialled: string): Promise<void> {
+  private async onInbound(callId: string, channel: AriChannel, dialled: string, arrival: PbxArrival): Promise<void> {
     const now = this.deps.clock.now()
     const line = await this.deps.directory.lineFor(dialled)
     const route = line ? routeArrival(line, now, this.deps.settings.timeZone, await this.deps.staffing.signedInServing(line.queueId)) : null
     const call: LiveCall = {
       callId, phase: 'greeting', callerChannelId: channel.id, callerNumber: channel.caller.number || 'anonymous',
       dialledNumber: dialled, lineNumber: line?.number ?? null, queueId: route?.queueId ?? null, priority: line?.priority ?? 0,
-      arrivedAt: now, queuedAt: null, agentId: null, seat: null, agentChannelId: null, offeredAt: null, answeredAt: null,
+      arrivedAt: arrival.arrivedAt, queuedAt: null, agentId: null, seat: null, agentChannelId: null, offeredAt: null, answeredAt: null,
       offerAttempts: 0, bridgeId: null, recordingName: null
     }
     const log = this.logFor(call)
@@ -256,7 +258,8 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       await this.deps.rest.answer(channel.id)
       await this.deps.rest.setVariable(channel.id, CHANNEL_VAR_CALL_ID, callId)
       const greeting = line.greeting ?? this.deps.settings.greeting
-      if (greeting) {
+      // A caller the PBX held while no node served the app heard the greeting there already.
+      if (greeting && !arrival.heldByPbx) {
         await this.deps.rest.play(channel.id, greeting, playbackIds.greeting(callId))
         // The greeting's end comes as PlaybackFinished; the due time covers a lost event.
         this.setDue(call, { greeting: now + this.deps.settings.greetingLimitMs })
@@ -267,6 +270,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       if (err instanceof AriNotFound) return // hung up already: StasisEnd will end the call
       throw err
     }
+    if (arrival.heldByPbx) call.queuedAt = arrival.arrivedAt
     await this.enqueue(call)
   }
 
@@ -286,7 +290,8 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       throw err
     }
     call.phase = 'queued'
-    call.queuedAt = this.deps.clock.now()
+    // Set already for a caller the PBX held: their place counts from their arrival at the PBX.
+    call.queuedAt ??= this.deps.clock.now()
     this.setDue(call, { greeting: null })
     await this.save(call)
     await this.deps.waiting.add({ callId: call.callId, queueId, priority: call.priority, enteredAt: call.queuedAt, skills: [] })

@@ -7,6 +7,11 @@ import type { CallOutcome, EndedBy, LiveCall } from './model.ts'
 export class LiveCallStore {
   constructor(private readonly redis: Redis) {}
 
+  /** Records the PBX start time seen now and returns the one seen before (null: none yet). */
+  async swapPbxStartTime(current: string): Promise<string | null> {
+    return this.redis.getset(keys.pbxStartTime(), current)
+  }
+
   async save(call: LiveCall): Promise<void> {
     const pipe = this.redis.multi().set(keys.call(call.callId), JSON.stringify(call)).sadd(keys.liveCalls(), call.callId)
       .set(keys.channelCall(call.callerChannelId), call.callId)

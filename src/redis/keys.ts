@@ -26,5 +26,7 @@ export const keys = {
   /** Epoch ms: the user's tokens issued before it are void (src/auth/revocation.ts). */
   tokensRevokedBefore: (userId: string) => `${P}:auth:revoked-before:${userId}`,
   /** Prefix of @fastify/rate-limit's counters (per client address). */
-  rateLimit: () => `${P}:rate:`
+  rateLimit: () => `${P}:rate:`,
+  /** The PBX start time (ARI /asterisk/info) the last reconcile saw. */
+  pbxStartTime: () => `${P}:pbx:start-time`
 } as const

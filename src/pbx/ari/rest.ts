@@ -62,7 +62,8 @@ export class AriRest {
     throw new AriError(`${method} ${path} failed with ${res.status}: ${message}`, res.status, details)
   }
 
-  info(): Promise<{ system: { version: string; entity_id: string } }> {
+  /** status.startup_time tells a restarted PBX from a connection that merely dropped. */
+  info(): Promise<{ system: { version: string; entity_id: string }; status?: { startup_time?: string } }> {
     return this.request('GET', '/asterisk/info')
   }
 
