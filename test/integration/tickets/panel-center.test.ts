@@ -52,7 +52,7 @@ t.test('并单 from the panel, and agent-assisted follow-ups for each citizen', 
   await panel.fill('#login-pass', 'A8001-password')
   await panel.click('#login-form button[type=submit]')
   await panel.waitForSelector('#seat-view:not(.hidden)', { timeout: 10000 })
-  await panel.fill('#seat-input', '8001')
+  await panel.selectOption('#seat-input', '8001')
   await panel.click('#seat-form button[type=submit]')
   await panel.waitForSelector('#ind-sip.on', { timeout: 15000 })
   await panel.click('#btn-ready')
