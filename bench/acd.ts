@@ -54,7 +54,7 @@ async function ours(hotline: Hotline): Promise<System> {
   })
   if (put.statusCode !== 200) throw new Error(`queue set-up failed: ${put.body}`)
   const tokens = new Map<string, string>()
-  for (const seat of PHONES.flatMap((p) => p.seats)) tokens.set(seat, await createAgent(hotline, admin, `B${seat}`))
+  for (const seat of PHONES.flatMap((p) => p.seats)) tokens.set(seat, await createAgent(hotline, admin, `B${seat}`, { seat }))
   return {
     name: 'hotline',
     dialled: '12345',
