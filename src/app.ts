@@ -125,7 +125,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
     log: log.child({ component: 'calls' }),
     staffing: createStaffingView(sql, agents, agentRecords),
     settings: { app: config.HOTLINE_ARI_APP, greeting: config.HOTLINE_GREETING === 'none' ? '' : config.HOTLINE_GREETING, mohClass: config.HOTLINE_MOH_CLASS, seatTech: config.HOTLINE_SEAT_TECH, greetingLimitMs: 30_000, timeZone: config.HOTLINE_TIMEZONE,
-      rejoin: { graceMs: config.HOTLINE_SEAT_REJOIN_S * 1000, seatRejoins: seatMatcher(config.HOTLINE_WEB_SEATS) },
+      rejoin: { graceMs: config.HOTLINE_SEAT_REJOIN_S * 1000, seatRejoins: seatMatcher(config.HOTLINE_WEB_SEATS), maxRejoins: config.HOTLINE_SEAT_REJOIN_MAX },
       callbackOfferAfterMs: config.HOTLINE_CALLBACK_OFFER_AFTER_S * 1000 },
     requestDispatch: () => { void acd.request() }
   })

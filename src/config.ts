@@ -82,6 +82,8 @@ export const ConfigSchema = Type.Object({
   HOTLINE_WEB_SEATS: Type.String({ default: '8001-8020', pattern: '^[A-Za-z0-9_,\\s-]*$' }),
   /** Seconds a caller waits on music for a dropped WebRTC seat to rejoin; 0: the call ends at once. */
   HOTLINE_SEAT_REJOIN_S: Type.Integer({ default: 30, minimum: 0, maximum: 600 }),
+  /** Lost legs one call waits out for its WebRTC seat (rtp_timeout drops a seat with no audio); the next ends the call; 0: no limit. */
+  HOTLINE_SEAT_REJOIN_MAX: Type.Integer({ default: 3, minimum: 0, maximum: 100 }),
   /** Where the browser softphone registers (SIP over WebSocket); default: ws://<ARI host>/ws. */
   HOTLINE_SIP_WS_URL: Type.Optional(Type.String({ pattern: '^wss?://' })),
   /**

@@ -12,7 +12,9 @@ export const SYSTEM_REASONS = {
   signedIn: 'signed-in',
   missedCall: 'missed-call',
   forced: 'forced-by-supervisor',
-  pbxLost: 'pbx-lost'
+  pbxLost: 'pbx-lost',
+  /** The seat's leg kept dropping (no RTP) until the call's rejoin limit. */
+  noAudio: 'no-audio'
 } as const
 
 export type AgentStateName = 'signed-out' | 'ready' | 'not-ready' | 'offered' | 'talking' | 'on-hold' | 'wrap-up'

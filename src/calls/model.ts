@@ -47,6 +47,8 @@ export interface LiveCall {
    * agentChannelId is null. Cleared when the seat is back in the call.
    */
   agentLegLostAt?: number | null
+  /** Lost legs this call kept for a rejoin (bounded by HOTLINE_SEAT_REJOIN_MAX). */
+  rejoinCount?: number
   /** The seat's rejoin leg while it rings (originated by CallFlow.rejoin). */
   rejoinChannelId?: string | null
   /** The agent hung up through the server (call control): the leg's end ends the call, no rejoin. */

@@ -9,7 +9,8 @@ import type { AriChannel } from '../pbx/ari/events.ts'
 import { channelIds } from '../pbx/ari/ids.ts'
 import { CHANNEL_VAR_CALL_ID, REJOIN_SIP_HEADER, STASIS_ENTRY, type LiveCall } from './model.ts'
 import type { CallFlow, RejoinResult } from './service.ts'
-import { seatMayRejoin } from './rules.ts'
+import { rejoinDecision, seatMayRejoin } from './rules.ts'
+import { SYSTEM_REASONS } from '../agents/model.ts'
 import { endConversation } from './teardown.ts'
 
 /**
@@ -22,9 +23,22 @@ export async function keepForRejoin(flow: CallFlow, call: LiveCall, cause: numbe
   const rejoin = flow.deps.settings.rejoin
   if (!rejoin || call.handedOffTo || call.agentHangingUp || !seatMayRejoin(call, rejoin)) return false
   const log = flow.logFor(call)
+  const now = flow.deps.clock.now()
+  const decision = rejoinDecision(call, rejoin)
+  if (decision.action === 'limit') {
+    await flow.deps.records.log(call, 'rejoin-limit', now, { seat: call.seat, cause, reason, rejoins: decision.rejoinCount })
+    log.warn({ seat: call.seat, agentId: call.agentId, cause, reason, rejoins: decision.rejoinCount }, 'the seat lost its leg again after the rejoin limit (no audio?); ending the call, the agent goes not ready')
+    if (call.agentId) {
+      await flow.deps.agents.apply(call.agentId, { type: 'force-not-ready', reason: SYSTEM_REASONS.noAudio }).catch((err) => {
+        log.warn({ err: (err as Error).message }, 'could not put the agent in not ready after the rejoin limit')
+      })
+    }
+    flow.emit('rejoin-limit', { ...call }, decision.rejoinCount)
+    return false
+  }
+  call.rejoinCount = decision.rejoinCount
   const lostChannel = call.agentChannelId
   if (lostChannel) { flow.channelToCall.delete(lostChannel); await flow.deps.live.forgetChannel(lostChannel) }
-  const now = flow.deps.clock.now()
   call.agentChannelId = null
   call.agentLegLostAt = now
   // The panel has the grace time to dial back in; then the call ends by the agent side.

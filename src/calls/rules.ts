@@ -36,6 +36,20 @@ export function waitingTimers(call: Pick<LiveCall, 'queuedAt' | 'arrivedAt' | 'c
 export interface RejoinPolicy {
   graceMs: number
   seatRejoins: (seat: string) => boolean
+  /** Lost legs one call may wait out; the next one ends the call. 0 or absent: no limit. */
+  maxRejoins?: number
+}
+
+/**
+ * A WebRTC seat's leg of a talking call was lost: 'rejoin' (the caller waits, the count is
+ * now rejoinCount) or 'limit' (this call already waited for maxRejoins lost legs, as a seat
+ * whose media never connects does every rtp_timeout: the call ends, the agent goes not ready).
+ */
+export function rejoinDecision(call: Pick<LiveCall, 'rejoinCount'>, policy: Pick<RejoinPolicy, 'maxRejoins'>): { action: 'rejoin'; rejoinCount: number } | { action: 'limit'; rejoinCount: number } {
+  const count = call.rejoinCount ?? 0
+  const max = policy.maxRejoins ?? 0
+  if (max > 0 && count >= max) return { action: 'limit', rejoinCount: count }
+  return { action: 'rejoin', rejoinCount: count + 1 }
 }
 
 /** Whether the call's seat is one that rejoins (a WebRTC seat, rejoin on). */

@@ -51,7 +51,7 @@ export interface CallFlowSettings {
    * agent hanging up leaves the caller on music for graceMs while the panel dials back in.
    * Absent or graceMs 0: the leg's end ends the call, as for desk phones.
    */
-  rejoin?: { graceMs: number; seatRejoins: (seat: string) => boolean }
+  rejoin?: { graceMs: number; seatRejoins: (seat: string) => boolean; maxRejoins?: number }
   /** A waiting caller hears the callback offer this long after entering the queue (src/callbacks/); 0: never. */
   callbackOfferAfterMs?: number
 }
@@ -95,6 +95,8 @@ export interface CallFlowEvents {
   queued: [LiveCall]
   /** A WebRTC seat's leg dropped mid-call; the caller waits on music until `rejoinBy` (ms epoch). */
   'agent-leg-lost': [LiveCall, number]
+  /** A call's seat lost its leg once more after HOTLINE_SEAT_REJOIN_MAX rejoins: the call ends (rejoins so far). */
+  'rejoin-limit': [LiveCall, number]
   /** The seat is back in the call after a drop. */
   rejoined: [LiveCall]
   /**

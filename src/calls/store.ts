@@ -50,7 +50,7 @@ export class LiveCallStore {
 
 export type QueueLogEvent = 'entered' | 'offered' | 'answered' | 'abandoned' | 'ring-no-answer' | 'offer-rejected' | 'overflowed' | 'completed' | 'pbx-lost'
   /** A WebRTC seat's leg dropped mid-call / came back / did not come back in time (agent rejoin, migration 007). */
-  | 'agent-leg-lost' | 'agent-rejoined' | 'rejoin-expired'
+  | 'agent-leg-lost' | 'agent-rejoined' | 'rejoin-expired' | 'rejoin-limit'
 
 export interface CallRow {
   id: string

@@ -132,6 +132,8 @@ export interface SupervisorServerToClient {
   'agent:state-changed': (state: AgentStateView) => void
   /** An agent's panel reports its call's audio (wallboards get it too: a seat with no audio needs a supervisor). */
   'agent:media-changed': (media: AgentMediaView) => void
+  /** A call's WebRTC seat lost its leg once more after HOTLINE_SEAT_REJOIN_MAX rejoins (no audio): the call ends, the agent goes not ready. */
+  'call:rejoin-limit': (body: { agentId: string | null; callId: string; seat: string | null; rejoins: number; at: string }) => void
   'queue:changed': (queue: QueueView) => void
 }
 

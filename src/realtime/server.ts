@@ -224,6 +224,9 @@ export function attachRealtime(deps: RealtimeDeps): { io: Server; close(): Promi
   deps.calls.on('agent-leg-lost', (call, rejoinBy) => {
     if (call.agentId) agentNs.to(rooms.agent(call.agentId)).emit('call:leg-lost', { callId: call.callId, rejoinBy: new Date(rejoinBy).toISOString() })
   })
+  deps.calls.on('rejoin-limit', (call, rejoins) => {
+    supervisorNs.emit('call:rejoin-limit', { agentId: call.agentId, callId: call.callId, seat: call.seat, rejoins, at: new Date(deps.now()).toISOString() })
+  })
   deps.calls.on('rejoined', (call) => {
     if (call.agentId) agentNs.to(rooms.agent(call.agentId)).emit('call:rejoined', { callId: call.callId })
   })

@@ -1,6 +1,6 @@
 /** The call's pure decisions: waiting timers, the end of the agent's leg, rejoin, announcements, restarts. */
 import t from 'tap'
-import { afterRestart, agentLegEnded, positionAnnouncement, seatMayRejoin, waitingTimers } from '../../../src/calls/rules.ts'
+import { afterRestart, agentLegEnded, positionAnnouncement, rejoinDecision, seatMayRejoin, waitingTimers } from '../../../src/calls/rules.ts'
 
 const T0 = Date.parse('2026-12-01T02:00:00Z')
 const webSeats = { graceMs: 30_000, seatRejoins: (seat: string) => seat.startsWith('80') }
@@ -67,4 +67,12 @@ t.test('after a restart each live call is checked against the PBX\'s channels', 
   t.equal(afterRestart({ ...base, phase: 'talking', agentChannelId: 'gone' }, channels, true), 'agent-leg-gone')
   t.equal(afterRestart({ ...base, phase: 'talking', agentLegLostAt: 1 }, channels, true), 'rejoin-wait', 'waiting for the seat to rejoin')
   t.equal(afterRestart({ ...base, phase: 'talking', agentLegLostAt: 1 }, channels, false), 'agent-leg-gone', 'rejoin turned off since')
+})
+
+t.test('rejoinDecision: the first maxRejoins lost legs wait for a rejoin, the next one is the limit; 0 is no limit', async (t) => {
+  t.same(rejoinDecision({}, { maxRejoins: 3 }), { action: 'rejoin', rejoinCount: 1 })
+  t.same(rejoinDecision({ rejoinCount: 2 }, { maxRejoins: 3 }), { action: 'rejoin', rejoinCount: 3 })
+  t.same(rejoinDecision({ rejoinCount: 3 }, { maxRejoins: 3 }), { action: 'limit', rejoinCount: 3 })
+  t.same(rejoinDecision({ rejoinCount: 50 }, { maxRejoins: 0 }), { action: 'rejoin', rejoinCount: 51 })
+  t.same(rejoinDecision({ rejoinCount: 5 }, {}), { action: 'rejoin', rejoinCount: 6 })
 })
