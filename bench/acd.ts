@@ -21,7 +21,8 @@ import { seatPassword } from '../src/auth/seat-credentials.ts'
 import { ADMIN_PASSWORD, agentCommand, createAgent, resetWorld, tokenFor, waitFor } from '../test/helpers/hotline.ts'
 import { REPO, STATE_DIR, testConfig } from '../test/helpers/services.ts'
 import { CARRIER_IP, injectionFile, PBX_SIP, registerSeats, renderScenario, startSipp, type SippProcess } from '../test/helpers/sipp.ts'
-import { percentile, readSipTrace } from './sip-trace.ts'
+import { readSipTrace } from './sip-trace.ts'
+import { percentileOfSorted as percentile } from '../src/domain/percentile.ts'
 
 const PHONES = [0, 1, 2, 3].map((k) => ({ port: 5101 + k, seats: Array.from({ length: 10 }, (_, i) => String(1001 + k * 10 + i)) }))
 const LOAD_STEPS = (process.env.BENCH_ACD_STEPS ?? '5,10,15,20,30,40').split(',').map(Number)

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { createHotline } from '../src/app.ts'
-import { percentiles } from '../src/followup/rules.ts'
+import { percentiles } from '../src/domain/percentile.ts'
 import { ADMIN_PASSWORD, resetWorld, waitFor } from '../test/helpers/hotline.ts'
 import { testConfig } from '../test/helpers/services.ts'
 import { CITIZEN_IP, CITIZEN_PORT, resetDialer } from '../test/helpers/dialer.ts'

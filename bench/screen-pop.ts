@@ -19,7 +19,7 @@ import type { LiveCall } from '../src/calls/model.ts'
 import { migrate } from '../src/db/migrate.ts'
 import { createSql } from '../src/db/sql.ts'
 import { testConfig } from '../test/helpers/services.ts'
-import { percentile } from './sip-trace.ts'
+import { percentileOfSorted as percentile } from '../src/domain/percentile.ts'
 
 const TICKETS = Number(process.env.BENCH_POP_TICKETS ?? 1_000_000)
 const CALLERS = Math.max(1, Math.floor(TICKETS / 5))

@@ -49,7 +49,3 @@ export function readSipTrace(file: string): TracedMessage[] {
   return out
 }
 
-export function percentile(sorted: readonly number[], q: number): number | null {
-  if (sorted.length === 0) return null
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
-}

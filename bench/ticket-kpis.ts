@@ -14,13 +14,14 @@ import { performance } from 'node:perf_hooks'
 import { createHotline } from '../src/app.ts'
 import { migrate } from '../src/db/migrate.ts'
 import { createSql } from '../src/db/sql.ts'
+import { percentile } from '../src/domain/percentile.ts'
 import { testConfig } from '../test/helpers/services.ts'
 
 const TICKETS = Number(process.env.BENCH_KPI_TICKETS ?? 1_000_000)
 const UNITS = 200
 const INBOX = 10_000
 const DB = 'hotline_bench_kpis'
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const median = (xs: number[]) => percentile(xs, 0.5)!
 
 async function prepare(baseUrl: string): Promise<string> {
   const admin = createSql(baseUrl, { max: 1 })

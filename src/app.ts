@@ -7,7 +7,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { Logger } from 'pino'
 import { AgentCommands } from './agents/commands.ts'
-import { DEFAULT_NOT_READY_REASONS } from './agents/model.ts'
+import { AGENT_STATES, DEFAULT_NOT_READY_REASONS } from './agents/model.ts'
 import { agentRoutes } from './agents/routes.ts'
 import { AgentService } from './agents/service.ts'
 import { AgentLiveStore, AgentRecords } from './agents/store.ts'
@@ -138,7 +138,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       return out
     },
     async agentsByState() {
-      const out: Record<string, number> = {}
+      const out: Record<string, number> = Object.fromEntries(AGENT_STATES.filter((s) => s !== 'signed-out').map((s) => [s, 0]))
       for (const a of await agents.listSignedIn()) out[a.state] = (out[a.state] ?? 0) + 1
       return out
     }

@@ -6,8 +6,8 @@ import type { AgentCommands } from './commands.ts'
 import type { AgentLive } from './model.ts'
 import type { AgentService } from './service.ts'
 import { AgentIdParam, AgentStateSchema, ExtendBody, NotReadyBody, SignInBody } from './schemas.ts'
+import { ErrorBody } from '../http/errors.ts'
 
-const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() })
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
 
 export function presentAgent(a: AgentLive) {

@@ -2,6 +2,7 @@
  * The agent state machine as one pure function. It never touches Redis, Asterisk or a clock:
  * callers pass `now` and get the next state or a rejection saying why.
  */
+import { localDay } from '../domain/local-time.ts'
 import { SYSTEM_REASONS, type AgentEvent, type AgentLive, type AgentStateName } from './model.ts'
 
 export interface AgentRejection {
@@ -38,8 +39,9 @@ const unchanged = (agent: AgentLive): AgentTransition => ({ ok: true, next: agen
 /** States in which the agent has no call and may be moved freely. */
 const IDLE: ReadonlySet<AgentStateName> = new Set(['ready', 'not-ready', 'wrap-up'])
 
+/** The agent's working day (YYYY-MM-DD, the center's calendar): daily counters restart when it turns. */
 export function dayOf(now: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now)
+  return localDay(now, timeZone)
 }
 
 export function transitionAgent(agent: AgentLive, event: AgentEvent, now: number, policy: AgentPolicy): AgentTransition {

@@ -23,10 +23,18 @@ export interface AgentServiceEvents {
   changed: [AgentChange]
 }
 
+/** A refused agent transition; carries its HTTP status, code and ids like every API error. */
 export class AgentRejected extends Error {
+  readonly statusCode: number
+  readonly code: string
+  readonly details: Record<string, unknown>
   constructor(readonly rejection: AgentRejection, readonly agentId: string) {
     super(`agent ${agentId}: ${rejection.message}`)
     this.name = 'AgentRejected'
+    const unknownReason = rejection.code === 'UNKNOWN_REASON'
+    this.statusCode = unknownReason ? 400 : 409
+    this.code = unknownReason ? 'HOTLINE_AGENTS_UNKNOWN_REASON' : 'HOTLINE_AGENTS_INVALID_TRANSITION'
+    this.details = { agentId, from: rejection.from, event: rejection.event }
   }
 }
 

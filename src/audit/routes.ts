@@ -6,8 +6,8 @@ import { bearerSecurity, requireRole } from '../auth/plugin.ts'
 import { toCsv } from '../domain/csv.ts'
 import { AUDIT_ACTION_PATTERN, type AuditOutcome } from './model.ts'
 import type { AuditStore } from './store.ts'
+import { ErrorBody } from '../http/errors.ts'
 
-const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() })
 const Outcome = Type.Unsafe<AuditOutcome>({ type: 'string', enum: ['success', 'failure', 'denied'] })
 const Row = Type.Object({
   id: Type.String(), at: Type.String({ format: 'date-time' }), actor: Type.Union([Type.String(), Type.Null()]), actorRole: Type.Union([Type.String(), Type.Null()]),

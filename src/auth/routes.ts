@@ -11,12 +11,12 @@ import { keys } from '../redis/keys.ts'
 import type { LoginThrottle } from './throttle.ts'
 import type { TokenRevocation } from './revocation.ts'
 import { passwordProblem } from './rules.ts'
+import { ErrorBody } from '../http/errors.ts'
 
 const UserId = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'login / work number (工号)' })
 const RoleSchema = Type.Union([Type.Literal('agent'), Type.Literal('supervisor'), Type.Literal('admin'), Type.Literal('unit'), Type.Literal('auditor')])
 const Skills = Type.Record(Type.String({ pattern: '^[a-z0-9_-]{1,32}$' }), Type.Integer({ minimum: 1, maximum: 10 }), { description: 'skill → level 1..10' })
 const QueueId = Type.String({ pattern: '^[a-z0-9_-]{1,64}$' })
-const Error = Type.Object({ code: Type.String(), message: Type.String() })
 
 const UserErrors = {
   exists: createError<[string]>('HOTLINE_USERS_EXISTS', "user '%s' already exists", 409),
@@ -55,7 +55,7 @@ export function authRoutes(deps: { users: UserStore; tokenTtlSeconds: number; au
         tags: ['auth'], summary: 'Exchange a user id and password for a bearer token',
         description: 'Throttled per client address (HOTLINE_LOGIN_RATE_PER_MIN) and per user id: after HOTLINE_LOGIN_MAX_FAILURES failures the id is locked for HOTLINE_LOGIN_LOCKOUT_S (429 with Retry-After). Every attempt is audited.',
         body: Type.Object({ username: UserId, password: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ token: Type.String(), expiresIn: Type.Integer(), user: Type.Object({ id: Type.String(), displayName: Type.String(), role: RoleSchema }) }), 401: Error, 429: Error, 503: Error }
+        response: { 200: Type.Object({ token: Type.String(), expiresIn: Type.Integer(), user: Type.Object({ id: Type.String(), displayName: Type.String(), role: RoleSchema }) }), 401: ErrorBody, 429: ErrorBody, 503: ErrorBody }
       }
     }, async (request, reply) => {
       const { username, password } = request.body
@@ -89,7 +89,7 @@ export function authRoutes(deps: { users: UserStore; tokenTtlSeconds: number; au
 
     app.post('/v1/auth/logout', {
       preHandler: requireRole(...ROLES),
-      schema: { tags: ['auth'], summary: "Sign out everywhere: every token of this user is void at once (REST and the panels' sockets)", security: bearerSecurity, response: { 204: Type.Null(), 401: Error } }
+      schema: { tags: ['auth'], summary: "Sign out everywhere: every token of this user is void at once (REST and the panels' sockets)", security: bearerSecurity, response: { 204: Type.Null(), 401: ErrorBody } }
     }, async (request, reply) => {
       await deps.revocation.revokeUser(request.user.sub, 'signed out')
       await deps.audit.record({ ...auditContext(request), action: 'auth.logout', target: request.user.sub, outcome: 'success' })
@@ -101,7 +101,7 @@ export function authRoutes(deps: { users: UserStore; tokenTtlSeconds: number; au
       schema: {
         tags: ['auth'], summary: 'Change my own password (the current one is required); every other token of mine is void, a new one is returned', security: bearerSecurity,
         body: Type.Object({ currentPassword: Type.String({ minLength: 1, maxLength: 200 }), newPassword: NewPassword }, { additionalProperties: false }),
-        response: { 200: TokenReply, 400: Error, 401: Error }
+        response: { 200: TokenReply, 400: ErrorBody, 401: ErrorBody }
       }
     }, async (request) => {
       const id = request.user.sub
@@ -132,7 +132,7 @@ export function authRoutes(deps: { users: UserStore; tokenTtlSeconds: number; au
         schema: {
           tags: ['users'], security: bearerSecurity,
           summary: disabled ? "Disable an account: it cannot log in, and its tokens and sockets end at once" : 'Enable a disabled account again',
-          params: Type.Object({ id: UserId }), response: { 204: Type.Null(), 400: Error, 404: Error }
+          params: Type.Object({ id: UserId }), response: { 204: Type.Null(), 400: ErrorBody, 404: ErrorBody }
         }
       }, async (request, reply) => {
         const { id } = request.params
@@ -151,7 +151,7 @@ export function authRoutes(deps: { users: UserStore; tokenTtlSeconds: number; au
       schema: {
         tags: ['users'], summary: "Reset a user's password (the user's tokens end; a lockout is lifted)", security: bearerSecurity,
         params: Type.Object({ id: UserId }), body: Type.Object({ newPassword: NewPassword }, { additionalProperties: false }),
-        response: { 204: Type.Null(), 400: Error, 404: Error }
+        response: { 204: Type.Null(), 400: ErrorBody, 404: ErrorBody }
       }
     }, async (request, reply) => {
       const { id } = request.params
@@ -174,7 +174,7 @@ export function authRoutes(deps: { users: UserStore; tokenTtlSeconds: number; au
           password: Type.String({ minLength: 8, maxLength: 200 }), skills: Type.Optional(Skills), queues: Type.Optional(Type.Array(QueueId, { maxItems: 100 })),
           unitId: Type.Optional(Type.String({ pattern: '^[a-z0-9_-]{1,64}$', description: "for role 'unit': the handling unit (联动单位) the user acts for" }))
         }, { additionalProperties: false }),
-        response: { 201: Type.Object({ id: Type.String() }), 400: Error, 409: Error }
+        response: { 201: Type.Object({ id: Type.String() }), 400: ErrorBody, 409: ErrorBody }
       }
     }, async (request, reply) => {
       const { role, unitId } = request.body
@@ -194,7 +194,7 @@ export function authRoutes(deps: { users: UserStore; tokenTtlSeconds: number; au
         params: Type.Object({ id: UserId }),
         response: {
           200: Type.Object({ id: Type.String(), displayName: Type.String(), role: RoleSchema, disabled: Type.Boolean(), unitId: Type.Union([Type.String(), Type.Null()]), skills: Type.Union([Skills, Type.Null()]), queues: Type.Union([Type.Array(Type.String()), Type.Null()]) }),
-          404: Error
+          404: ErrorBody
         }
       }
     }, async (request) => {

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { bearerSecurity, requireRole } from '../auth/plugin.ts'
 import { FollowUpErrors } from '../followup/routes.ts'
-import { zonedInstant } from '../followup/rules.ts'
+import { dayStart } from '../domain/local-time.ts'
 import type { Sql } from '../db/sql.ts'
 import { toCsv } from '../domain/csv.ts'
 import type { CallbackStore } from './store.ts'
@@ -12,7 +12,7 @@ import type { CallbackStore } from './store.ts'
 export const CALLBACK_COLUMNS = ['day', 'lineNumber', 'offered', 'requested', 'abandonedScheduled', 'attempts', 'connected', 'unreachable', 'cancelled', 'medianSecondsToConversation'] as const
 
 export function callbackRoutes(deps: { store: CallbackStore; sql: Sql; timeZone: string }): FastifyPluginAsync {
-  const start = (day: string, plus = 0) => { const [y, m, d] = day.split('-').map(Number); return zonedInstant(y!, m!, d! + plus, 0, deps.timeZone) }
+  const start = (day: string, plus = 0) => dayStart(day, deps.timeZone, plus)
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
     app.get('/v1/callbacks/stats', {

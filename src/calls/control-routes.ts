@@ -12,8 +12,8 @@ import { AgentIdParam } from '../agents/schemas.ts'
 import { CALL_ACTIONS } from '../realtime/contract.ts'
 import { currentCallView, type CallPop } from './views.ts'
 import { CallControlErrors, type CallControl } from './control.ts'
+import { ErrorBody } from '../http/errors.ts'
 
-const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() })
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
 const ControlView = Type.Object({
   held: Type.Boolean(), muted: Type.Boolean(),

@@ -6,13 +6,13 @@ import { AuthErrors, bearerSecurity, requireRole } from '../auth/plugin.ts'
 import { sendStoredRecording } from '../http/recording.ts'
 import type { AriRest } from '../pbx/ari/rest.ts'
 import type { CallRecords, CallRow } from './store.ts'
+import { ErrorBody } from '../http/errors.ts'
 
 export const CallErrors = {
   noSuchCall: createError<[string]>('HOTLINE_CALLS_NO_SUCH_CALL', "no call with id '%s'", 404),
   noRecording: createError<[string]>('HOTLINE_CALLS_NO_RECORDING', "call '%s' has no recording", 404)
 }
 
-const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() })
 const Ts = Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
 const CallSchema = Type.Object({
   id: Type.String(), direction: Type.String(), callerNumber: Type.String(), dialledNumber: Type.String(),

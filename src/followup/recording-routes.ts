@@ -12,8 +12,8 @@ import { sendStoredRecording } from '../http/recording.ts'
 import type { AriRest } from '../pbx/ari/rest.ts'
 import { FollowUpErrors } from './routes.ts'
 import type { FollowUpStore } from './store.ts'
+import { ErrorBody } from '../http/errors.ts'
 
-const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() })
 
 export function followUpRecordingRoutes(deps: { store: FollowUpStore; rest: AriRest }): FastifyPluginAsync {
   return async (fastify) => {

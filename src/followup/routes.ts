@@ -13,8 +13,10 @@ import { dialTemplateProblem } from '../number-plan/rules.ts'
 import { toCsv } from '../domain/csv.ts'
 import type { TicketService } from '../tickets/service.ts'
 import type { Campaign, Trunk } from './model.ts'
-import { campaignForLine, isWithinWindows, nextWindowOpening, windowsProblem, zonedInstant } from './rules.ts'
+import { campaignForLine, isWithinWindows, nextWindowOpening, windowsProblem } from './rules.ts'
+import { dayRange as localDayRange, localDay } from '../domain/local-time.ts'
 import type { FollowUpStore } from './store.ts'
+import { ErrorBodyWithDetails } from '../http/errors.ts'
 
 export const FollowUpErrors = {
   invalid: createError<[string]>('HOTLINE_FOLLOW_UP_INVALID', '%s', 400),
@@ -22,7 +24,7 @@ export const FollowUpErrors = {
   conflict: createError<[string]>('HOTLINE_FOLLOW_UP_CONFLICT', '%s', 409)
 }
 
-const ErrorBody = Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) })
+const ErrorBody = ErrorBodyWithDetails
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
 const Enum = <T extends string>(values: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...values] })
@@ -63,12 +65,8 @@ const DAY_MS = 86_400_000
 export function followUpRoutes(deps: { store: FollowUpStore; tickets: TicketService; audit: AuditLog; pbxTrunks: readonly string[]; timeZone: string; now: () => number; onChange?: () => void }): FastifyPluginAsync {
   const { store } = deps
   /** [start, end) of a day in the center's zone. */
-  const dayRange = (day: string): [number, number] => {
-    const [y, m, d] = day.split('-').map(Number)
-    const from = zonedInstant(y!, m!, d!, 0, deps.timeZone)
-    return [from, zonedInstant(y!, m!, d! + 1, 0, deps.timeZone)]
-  }
-  const today = () => new Intl.DateTimeFormat('en-CA', { timeZone: deps.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(deps.now()))
+  const dayRange = (day: string): [number, number] => localDayRange(day, deps.timeZone)
+  const today = () => localDay(deps.now(), deps.timeZone)
   const csv = (reply: FastifyReply, name: string, columns: readonly string[], rows: Record<string, unknown>[]) => reply
     .header('content-type', 'text/csv; charset=utf-8')
     .header('content-disposition', `attachment; filename="${name}.csv"`)

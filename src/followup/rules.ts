@@ -4,6 +4,7 @@
  * Nothing here reads a clock: `now` is passed in, so tests move time without sleeping.
  */
 import { HANGUP_CAUSE } from '../pbx/ari/events.ts'
+import { localParts, zonedInstant } from '../domain/local-time.ts'
 import type { AttemptOutcome, CallingWindow, Campaign, SurveyAnswer } from './model.ts'
 import { numberPlanRefusal, type NumberPlan } from '../number-plan/rules.ts'
 
@@ -31,31 +32,6 @@ export function windowsProblem(windows: readonly CallingWindow[]): string | null
     end = to
   }
   return null
-}
-
-interface LocalParts { year: number; month: number; day: number; minutes: number }
-
-const formatters = new Map<string, Intl.DateTimeFormat>()
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone)
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
-    formatters.set(timeZone, f)
-  }
-  return f
-}
-
-function localParts(now: number, timeZone: string): LocalParts & { seconds: number } {
-  const parts = Object.fromEntries(formatter(timeZone).formatToParts(new Date(now)).map((p) => [p.type, p.value]))
-  return { year: Number(parts.year), month: Number(parts.month), day: Number(parts.day), minutes: Number(parts.hour) * 60 + Number(parts.minute), seconds: Number(parts.second) }
-}
-
-/** The instant a wall-clock time in `timeZone` names (the zone's offset at that instant). */
-export function zonedInstant(year: number, month: number, day: number, minutes: number, timeZone: string): number {
-  const guess = Date.UTC(year, month - 1, day, 0, minutes)
-  const seen = localParts(guess, timeZone)
-  const seenUtc = Date.UTC(seen.year, seen.month - 1, seen.day, 0, seen.minutes)
-  return guess - (seenUtc - guess)
 }
 
 export function isWithinWindows(now: number, windows: readonly CallingWindow[], timeZone: string): boolean {
@@ -195,12 +171,4 @@ export function dialEndpoint(template: string, trunkId: string, number: string, 
   const refusal = numberPlanRefusal(plan, number)
   if (refusal) throw new RangeError(refusal)
   return template.replaceAll('{number}', number).replaceAll('{trunk}', trunkId)
-}
-
-/** Median and 99th percentile of a list of numbers (nearest rank). */
-export function percentiles(values: readonly number[]): { median: number | null; p99: number | null } {
-  if (values.length === 0) return { median: null, p99: null }
-  const sorted = [...values].sort((a, b) => a - b)
-  const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!
-  return { median: rank(0.5), p99: rank(0.99) }
 }

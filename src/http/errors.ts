@@ -4,11 +4,22 @@
  * log gets the whole error with the request.
  */
 import type { FastifyError, FastifyInstance } from 'fastify'
-import { AgentRejected } from '../agents/service.ts'
+import { Type } from 'typebox'
 import { redactUrl } from './logging.ts'
 import { AriAuthError, AriError, AriUnreachable } from '../pbx/ari/errors.ts'
 
 export interface ApiErrorBody { code: string; message: string; details?: Record<string, unknown> }
+
+/** The documented shape of an error reply, for route schemas (the serializer sends what it names). */
+export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() })
+/** An error reply that also carries the ids involved (a ticket's id and version, a campaign's). */
+export const ErrorBodyWithDetails = Type.Object({ ...ErrorBody.properties, details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) })
+
+/** `{ 400: ErrorBody, 404: ErrorBody, … }` for a route's `response` schema. */
+export function errorResponses<S extends number, B extends typeof ErrorBody | typeof ErrorBodyWithDetails = typeof ErrorBody>(statuses: readonly S[], body?: B): Record<S, B> {
+  const schema = (body ?? ErrorBody) as B
+  return Object.fromEntries(statuses.map((s) => [s, schema])) as Record<S, B>
+}
 
 /**
  * Maps any error to what a client may see. Shared by the HTTP handler and Socket.IO acks so
@@ -22,13 +33,6 @@ export function describeError(error: FastifyError | Error): { status: number; bo
     return {
       status: 400, internal: false,
       body: { code: 'HOTLINE_BAD_REQUEST', message: `${field}: ${first?.message ?? 'is invalid'}`, details: { field, errors: e.validation.map((v) => ({ path: v.instancePath, message: v.message })) } }
-    }
-  }
-  if (error instanceof AgentRejected) {
-    const unknownReason = error.rejection.code === 'UNKNOWN_REASON'
-    return {
-      status: unknownReason ? 400 : 409, internal: false,
-      body: { code: unknownReason ? 'HOTLINE_AGENTS_UNKNOWN_REASON' : 'HOTLINE_AGENTS_INVALID_TRANSITION', message: error.message, details: { agentId: error.agentId, from: error.rejection.from, event: error.rejection.event } }
     }
   }
   if (error instanceof AriUnreachable || error instanceof AriAuthError) {

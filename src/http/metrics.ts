@@ -3,10 +3,10 @@
  * are read from Redis at scrape time so every node reports the same shared truth.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import { AGENT_STATES } from '../agents/model.ts'
 
 export interface LiveGauges {
   waitingByQueue(): Promise<Record<string, number>>
+  /** Agents per state, every state the gauge shows present (zero where nobody is in it). */
   agentsByState(): Promise<Record<string, number>>
 }
 
@@ -38,7 +38,7 @@ export function createMetrics() {
     async collect() {
       if (!gauges) return
       const counts = await gauges.agentsByState()
-      for (const state of AGENT_STATES) if (state !== 'signed-out') this.set({ state }, counts[state] ?? 0)
+      for (const [state, n] of Object.entries(counts)) this.set({ state }, n)
     }
   })
   return metrics

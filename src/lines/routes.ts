@@ -8,6 +8,7 @@ import type { QueueDirectory } from '../queueing/store.ts'
 import { ROUTING_STRATEGIES } from '../queueing/model.ts'
 import { LINE_KINDS, type LineConfig } from './model.ts'
 import type { RoutingRecords } from './store.ts'
+import { ErrorBody } from '../http/errors.ts'
 
 const RoutingErrors = {
   noSuchQueue: createError<[string, string]>('HOTLINE_ROUTING_NO_SUCH_QUEUE', "%s: no queue '%s'", 400),
@@ -20,7 +21,6 @@ const RoutingErrors = {
   lastReason: createError<[]>('HOTLINE_ROUTING_LAST_REASON', 'agents need at least one not-ready reason; add another before deleting this one', 409)
 }
 
-const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() })
 const QueueId = Type.String({ pattern: '^[a-z0-9_-]{1,64}$' })
 const Nullable = <T extends import('typebox').TSchema>(t: T) => Type.Union([t, Type.Null()])
 

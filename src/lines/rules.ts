@@ -3,16 +3,14 @@
  * 12345 service is 7×24 with a human (GB/T 33358): a departmental line's closed hours or empty
  * reserved seats never leave a caller unanswered; they send the caller to the pool.
  */
+import { localDay, localParts } from '../domain/local-time.ts'
 import type { ArrivalRoute, LineConfig, OpeningHours } from './model.ts'
 
 interface LocalTime { date: string; weekday: number; minutes: number }
 
 export function localTime(now: number, timeZone: string): LocalTime {
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
-    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', weekday: 'short', hourCycle: 'h23'
-  }).formatToParts(now).map((p) => [p.type, p.value]))
-  const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(parts.weekday!) + 1
-  return { date: `${parts.year}-${parts.month}-${parts.day}`, weekday, minutes: Number(parts.hour) * 60 + Number(parts.minute) }
+  const { weekday, minutes } = localParts(now, timeZone)
+  return { date: localDay(now, timeZone), weekday, minutes }
 }
 
 const toMinutes = (hhmm: string) => {

@@ -5,8 +5,8 @@ import { Type } from 'typebox'
 import { auditContext } from '../audit/index.ts'
 import { bearerSecurity, requireRole } from '../auth/plugin.ts'
 import type { SeatService } from './service.ts'
+import { ErrorBody } from '../http/errors.ts'
 
-const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() })
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }
 const SeatParam = Type.Object({ seat: Type.String({ pattern: '^[0-9A-Za-z_-]{1,40}$' }) })
 const SeatSchema = Type.Object({

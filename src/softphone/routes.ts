@@ -15,12 +15,12 @@ import { offeredSeats } from './rules.ts'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
+import { ErrorBody } from '../http/errors.ts'
 
 export const SOFTPHONE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../softphone')
 /** Code the three pages share (login, API calls, socket, formatting, translation lookup): /shared/. */
 export const SHARED_PAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../public/shared')
 
-const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() })
 const OfferedSeatSchema = Type.Object({ seat: Type.String(), free: Type.Boolean(), via: Type.Union([Type.Literal('agent'), Type.Literal('workstation')]) })
 
 let jssipBundle: Promise<string> | undefined

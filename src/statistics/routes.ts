@@ -6,8 +6,10 @@ import { Type, type TSchema } from 'typebox'
 import { bearerSecurity, requireRole } from '../auth/plugin.ts'
 import { toCsv } from '../domain/csv.ts'
 import { DEFAULT_THRESHOLDS, REPORT_BY, type KpiThresholds, type ReportBy } from './rules.ts'
-import { buildDailyReport, daysBetweenInclusive } from './service.ts'
+import { buildDailyReport } from './service.ts'
+import { daysBetweenInclusive } from '../domain/local-time.ts'
 import type { StatisticsStore } from './store.ts'
+import { ErrorBody } from '../http/errors.ts'
 
 export const ReportErrors = {
   badRange: createError<[string]>('HOTLINE_REPORTS_BAD_RANGE', '%s', 400)
@@ -16,7 +18,6 @@ export const ReportErrors = {
 /** A year, leap years included; longer ranges belong to the monthly and yearly analyses. */
 export const MAX_REPORT_DAYS = 366
 
-const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() })
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
 const Rate = Nullable(Type.Number({ minimum: 0, maximum: 1 }))
 

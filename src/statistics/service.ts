@@ -1,6 +1,7 @@
 /** Builds a daily report: streams facts from the store into the rules' accumulator. */
 import { DailyReport, DEFAULT_THRESHOLDS, type AgentReportRow, type CallReportRow, type KpiThresholds, type ReportBy } from './rules.ts'
 import type { StatisticsStore } from './store.ts'
+import { addDays } from '../domain/local-time.ts'
 
 export interface DailyReportRequest {
   /** First day, YYYY-MM-DD in the center's zone. */
@@ -15,17 +16,6 @@ export interface DailyReportRequest {
 }
 
 export type NamedRow = (CallReportRow | AgentReportRow) & { name: string | null }
-
-const DAY_MS = 86_400_000
-
-/** Calendar arithmetic on YYYY-MM-DD (no zone involved). */
-export function addDays(day: string, n: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10)
-}
-
-export function daysBetweenInclusive(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS) + 1
-}
 
 export async function buildDailyReport(store: StatisticsStore, req: DailyReportRequest): Promise<NamedRow[]> {
   const range = { fromDay: req.from, toDay: addDays(req.to, 1), timeZone: req.timeZone }

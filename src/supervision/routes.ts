@@ -10,8 +10,8 @@ import { bearerSecurity, requireRole } from '../auth/plugin.ts'
 import { presentAgent } from '../agents/routes.ts'
 import type { Actor, SupervisorActionLog, SupervisorActions } from './actions.ts'
 import type { Wallboard } from './wallboard.ts'
+import { ErrorBody } from '../http/errors.ts'
 
-const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() })
 const errors = { 200: Type.Unknown(), 201: Type.Unknown(), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
 export const Ids = {
   agentId: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),

@@ -8,7 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { auditContext, type AuditLog } from '../audit/index.ts'
 import { bearerSecurity, requireRole } from '../auth/plugin.ts'
-import { zonedInstant } from '../followup/rules.ts'
+import { zonedInstant } from '../domain/local-time.ts'
 import { toCsv, csvCell } from '../statistics/csv.ts'
 import { TicketErrors } from '../tickets/errors.ts'
 import {

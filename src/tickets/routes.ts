@@ -15,8 +15,9 @@ import { TicketErrors } from './errors.ts'
 import type { TicketService } from './service.ts'
 import type { AttachmentMeta } from './store.ts'
 import { auditContext, type AuditLog } from '../audit/index.ts'
+import { ErrorBodyWithDetails } from '../http/errors.ts'
 
-const ErrorBody = Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) })
+const ErrorBody = ErrorBodyWithDetails
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
 const Enum = <T extends string>(values: readonly T[], description?: string) => Type.Unsafe<T>({ type: 'string', enum: [...values], ...(description ? { description } : {}) })

@@ -6,6 +6,7 @@ import type {
   NotifyReason, Actor, TicketAction, TicketActionType, TicketCategory, TicketDraft, TicketEffect, TicketEventDraft, Ticket,
   TicketRejection, TicketStatus, TicketSummary, TransitionResult, Urgency
 } from './model.ts'
+import { localDay } from '../domain/local-time.ts'
 import { OPEN_STATUSES } from './model.ts'
 
 const HOUR_MS = 3_600_000
@@ -109,9 +110,7 @@ export function repeatFlag(
 
 /** The center's calendar day (YYYYMMDD) at `now`: ticket numbers restart at local midnight. */
 export function centerDay(now: number, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(now))
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? ''
-  return `${get('year')}${get('month')}${get('day')}`
+  return localDay(now, timeZone).replaceAll('-', '')
 }
 
 /** 12345-20261126-000123; the sequence widens past six digits rather than wrap. */

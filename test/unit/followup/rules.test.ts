@@ -2,8 +2,10 @@
 import t from 'tap'
 import {
   afterAttempt, agreedTimeApplies, campaignForLine, concurrencyLeft, dialEndpoint, interpretKey, isWithinWindows, nextWindowOpening,
-  percentiles, startSurvey, surveyStep, takeToken, unansweredOutcome, windowsProblem, zonedInstant
+  startSurvey, surveyStep, takeToken, unansweredOutcome, windowsProblem
 } from '../../../src/followup/rules.ts'
+import { zonedInstant } from '../../../src/domain/local-time.ts'
+import { percentiles } from '../../../src/domain/percentile.ts'
 import { channelIdFor, parseDialerChannel } from '../../../src/followup/model.ts'
 import { parseNumberPlan } from '../../../src/number-plan/rules.ts'
 

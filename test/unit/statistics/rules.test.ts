@@ -5,7 +5,7 @@ import {
   isShortAbandon, queueOutcomes, stateMsByDay, tallyCall, type CallFact, type CallReportRow, type AgentReportRow, type DayBounds
 } from '../../../src/statistics/rules.ts'
 import { csvCell, toCsv } from '../../../src/domain/csv.ts'
-import { addDays, daysBetweenInclusive } from '../../../src/statistics/service.ts'
+import { addDays, daysBetweenInclusive } from '../../../src/domain/local-time.ts'
 
 const T0 = Date.parse('2026-11-23T02:00:00Z') // 10:00 in Beijing
 const s = (sec: number) => T0 + sec * 1000

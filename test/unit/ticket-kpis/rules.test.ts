@@ -1,6 +1,6 @@
 /** Ticket KPI rules, pure: rates from counts, the follow-up reconciliation, the ranking, periods, definitions. */
 import t from 'tap'
-import { zonedInstant } from '../../../src/followup/rules.ts'
+import { zonedInstant } from '../../../src/domain/local-time.ts'
 import {
   DEFAULT_WEIGHTS, KPI_COUNT_KEYS, RATE_DEFINITIONS, REPORT_COLUMNS, addCounts, buildRows, definitions, emptyCounts, flatRow, parseWeights, percent,
   periodBounds, rates, reconcile, score, type KpiCounts
