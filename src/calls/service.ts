@@ -1,15 +1,11 @@
 /**
- * The life of an inbound call, driven by ARI events: answer, greet, queue in the queue's
- * holding bridge with music, offer to the agent the ACD picked, bridge and record on answer,
- * tear down when either side hangs up. Every event for one call runs in that call's lane.
- *
- * Asterisk behaviour this relies on:
- * - An originated channel enters Stasis (StasisStart with our appArgs) only once answered;
- *   before that the app still hears its ChannelDestroyed (with the Q.850 cause) because the
- *   originate named our app.
- * - A channel leaves a holding bridge when it is added to another bridge only if removed
- *   first, so the caller is removed from the hold bridge explicitly.
- * - Destroying a bridge ends its recording and finalises the file.
+ * The call flow's edge: ARI events, timers and commands become events of the call machine
+ * (machine.ts), stepped one at a time in the call's lane against the call's record in Redis;
+ * effects.ts carries out what each step asks for. This file gathers the facts a step needs
+ * (the line and route of an arrival, the directory, a waiting caller's position) and answers
+ * the commands other capabilities give (offer, hand-off, agent hang-up, callback release,
+ * rejoin, supervisor moves); reconcile.ts does the same after a restart, adoption.ts for
+ * answered follow-ups and callbacks.
  */
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
@@ -18,25 +14,28 @@ import type { AgentLive } from '../agents/model.ts'
 import type { AgentService } from '../agents/service.ts'
 import type { Clock } from '../domain/clock.ts'
 import { clockTimers, DueTimers, type TimerPort } from '../domain/timers.ts'
-import { AriNotFound, ignoreGone } from '../pbx/ari/errors.ts'
+import { ignoreGone } from '../pbx/ari/errors.ts'
 import type { AriChannel } from '../pbx/ari/events.ts'
-import { playbackIds } from '../pbx/ari/ids.ts'
 import type { AriRouter, ChannelEvent } from '../pbx/ari/router.ts'
 import type { AriRest } from '../pbx/ari/rest.ts'
 import { routeArrival } from '../lines/rules.ts'
 import type { QueueEntry } from '../queueing/model.ts'
+import { positionInQueue } from '../queueing/rules.ts'
 import type { QueueDirectory, QueueWaitingStore } from '../queueing/store.ts'
 import type { HotlineMetrics } from '../http/metrics.ts'
-import { CHANNEL_VAR_CALL_ID, STASIS_ENTRY, type CallOutcome, type CallTimer, type EndedBy, type LiveCall } from './model.ts'
+import type { LineConfig } from '../domain/lines.ts'
+import { STASIS_ENTRY, type CallTimer, type LiveCall } from './model.ts'
 import type { CallLogWriter } from './durable-log.ts'
 import { adoptCallback, adoptFollowUp } from './adoption.ts'
-import { offerFailed, onAgentAnswered, ringSeat } from './offer.ts'
-import { agentHangupInLane, finish, handOffInLane, onAgentLegGone, onCallerGone, releaseForCallbackInLane } from './teardown.ts'
-import { pbxArrival, type PbxArrival } from './node-gaps.ts'
+import { dueTimes, liveView, type Call } from './call-state.ts'
+import { CallEffects, type RunResult } from './effects.ts'
+import { arrive, step, type CallEvent, type CallPolicy, type Step } from './machine.ts'
+import type { AnnounceFacts, CallFlowEvents } from './machine-types.ts'
+import { pbxArrival } from './node-gaps.ts'
 import { reconcile, releaseStrandedAgents } from './reconcile.ts'
-import { onRejoinAnswered, onRejoinExpired, onRejoinLegGone, rejoin, rejoinBy } from './rejoin.ts'
-import { armWaitingTimers, announcePosition, joinHoldBridge, onOverflowDue } from './waiting.ts'
 import type { LiveCallStore } from './store.ts'
+
+export type { CallFlowEvents } from './machine-types.ts'
 
 export interface CallFlowSettings {
   app: string
@@ -84,42 +83,22 @@ export interface CallFlowDeps {
   requestDispatch: () => void
 }
 
-/** What the call flow tells the rest of the system (realtime panels, wallboard). */
-export interface CallFlowEvents {
-  offered: [LiveCall]
-  answered: [LiveCall]
-  ended: [LiveCall, CallOutcome, EndedBy]
-  /** The waiting list of a queue changed (caller joined, left, was offered or came back). */
-  'queue-changed': [string]
-  /** A caller entered a queue's holding bridge (callbacks time their offer from here). */
-  queued: [LiveCall]
-  /** A WebRTC seat's leg dropped mid-call; the caller waits on music until `rejoinBy` (ms epoch). */
-  'agent-leg-lost': [LiveCall, number]
-  /** A call's seat lost its leg once more after HOTLINE_SEAT_REJOIN_MAX rejoins: the call ends (rejoins so far). */
-  'rejoin-limit': [LiveCall, number]
-  /** The seat is back in the call after a drop. */
-  rejoined: [LiveCall]
-  /**
-   * A waiting caller's timers were (re)armed: on entering a queue, back from a failed offer,
-   * after an overflow, and after a restart (reconcile). Timers that live outside the call flow
-   * (the callback offer) hang on this so a restarted server arms them too.
-   */
-  'waiting-timers': [LiveCall]
-  /** The callback offer is due for a waiting caller (src/callbacks/ plays it); in the call's lane. */
-  'callback-offer-due': [LiveCall]
-}
-
 /** What CallFlow.rejoin did; call control turns the refusals into API errors. */
 export type RejoinResult =
   | { ok: true; callId: string; channelId: string; rejoinBy: number }
   | { ok: false; reason: 'no-call' | 'not-rejoinable' }
 
+/** Events whose steps never read the directory (the offer and answer path): no lookup before them. */
+const WITHOUT_DIRECTORY: ReadonlySet<CallEvent['type']> = new Set(['offer', 'seat-answered', 'recording', 'rejoin', 'rejoin-dial-failed', 'rejoin-answered', 'adopt-failed', 'released-for-callback'])
+
 export class CallFlow extends EventEmitter<CallFlowEvents> {
   readonly timers: DueTimers<CallTimer>
   readonly channelToCall = new Map<string, string>()
-  /** Holding bridges this process created or found (see joinHoldBridge). */
+  /** Holding bridges this process created or found (effects.ts joinHold). */
   readonly holdBridges = new Set<string>()
   readonly router: AriRouter
+  readonly effects: CallEffects
+  private directorySeen: CallPolicy['queues'] = new Map()
 
   constructor(readonly deps: CallFlowDeps) {
     super()
@@ -128,10 +107,14 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       void this.router.inCallLane(callId, () => this.onTimer(callId, kind, at))
         .catch((err) => this.deps.log.error({ err, callId, timer: kind }, 'call timer failed'))
     })
+    this.effects = new CallEffects({
+      rest: deps.rest, live: deps.live, records: deps.records, waiting: deps.waiting, agents: deps.agents, metrics: deps.metrics, timers: this.timers,
+      channels: this.channelToCall, holdBridges: this.holdBridges, notifier: this, requestDispatch: deps.requestDispatch, log: deps.log, settings: deps.settings
+    })
     const r = this.router
     r.resolveCallsWith((channelId) => this.callIdOf(channelId))
-    r.onEntry(STASIS_ENTRY.agentLeg, (channel, [callId]) => callId ? r.inCallLane(callId, () => onAgentAnswered(this, callId, channel)) : this.hangupStray(channel.id))
-    r.onEntry(STASIS_ENTRY.agentRejoin, (channel, [callId]) => callId ? r.inCallLane(callId, () => onRejoinAnswered(this, callId, channel)) : this.hangupStray(channel.id))
+    r.onEntry(STASIS_ENTRY.agentLeg, (channel, [callId]) => callId ? r.inCallLane(callId, () => this.apply(callId, { type: 'seat-answered', channelId: channel.id }).then(() => {})) : this.hangupStray(channel.id))
+    r.onEntry(STASIS_ENTRY.agentRejoin, (channel, [callId]) => callId ? r.inCallLane(callId, () => this.apply(callId, { type: 'rejoin-answered', channelId: channel.id }).then(() => {})) : this.hangupStray(channel.id))
     r.onEntry(STASIS_ENTRY.inbound, (channel, [dialled, arrivedMs]) => this.arrive(channel, dialled, arrivedMs))
     r.onUnknownEntry((channel, args, event) => {
       if (event.args.length === 0) return this.arrive(channel, undefined)
@@ -139,7 +122,42 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       return this.hangupStray(channel.id)
     })
     r.onCallChannel((event, callId) => this.onCallChannelEvent(event, callId))
-    r.onPlayback('greeting', (ref) => ref.kind === 'greeting' ? r.inCallLane(ref.callId, () => this.onGreetingDone(ref.callId)) : Promise.resolve())
+    r.onPlayback('greeting', (ref) => ref.kind === 'greeting' ? r.inCallLane(ref.callId, () => this.apply(ref.callId, { type: 'greeting-done' }).then(() => {})) : Promise.resolve())
+  }
+
+  /**
+   * What the machine reads besides the call. The directory (cached, refreshed every few seconds)
+   * is looked up for the call's line; on the offer and answer path the last seen copy is used.
+   */
+  async policy(lineNumber: string | null, fresh = true): Promise<CallPolicy> {
+    const s = this.deps.settings
+    const lines = new Map<string, LineConfig>()
+    if (fresh) {
+      this.directorySeen = await this.deps.directory.allQueues()
+      const line = lineNumber ? await this.deps.directory.line(lineNumber) : undefined
+      if (line) lines.set(line.number, line)
+    }
+    return { greetingLimitMs: s.greetingLimitMs, rejoin: s.rejoin, callbackOfferAfterMs: s.callbackOfferAfterMs ?? 0, queues: this.directorySeen, lines }
+  }
+
+  /** Steps the call's record with `event` and carries the step out; in the call's lane. Null: no such call. */
+  async apply(callId: string, event: CallEvent): Promise<RunResult | null> {
+    const call = await this.deps.live.getCall(callId)
+    if (!call) return null
+    return this.drive(call, event)
+  }
+
+  /** Steps a call already read, and runs the effects (replies stepped the same way). */
+  async drive(call: Call, event: CallEvent): Promise<RunResult> {
+    return this.run(step(call, event, this.deps.clock.now(), await this.policyFor(call, event)))
+  }
+
+  run(first: Step): Promise<RunResult> {
+    return this.effects.run(first, async (c, ev) => step(c, ev, this.deps.clock.now(), await this.policyFor(c, ev)))
+  }
+
+  private policyFor(call: Call, event: CallEvent): Promise<CallPolicy> {
+    return this.policy(call.lineNumber, !WITHOUT_DIRECTORY.has(event.type))
   }
 
   private hangupStray(channelId: string): Promise<void> {
@@ -150,23 +168,17 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
     const callId = randomUUID()
     this.channelToCall.set(channel.id, callId)
     const arrival = pbxArrival(arrivedMs, this.deps.clock.now())
-    return this.router.inCallLane(callId, () => this.onInbound(callId, channel, dialled ?? channel.dialplan?.exten ?? '', arrival))
-  }
-
-  logFor(call: Pick<LiveCall, 'callId'> & Partial<LiveCall>): Logger {
-    return this.deps.log.child({ callId: call.callId, agentId: call.agentId ?? undefined, queueId: call.queueId ?? undefined })
-  }
-
-  /** Saves the live call and arms exactly its due times (the record is the truth for timers). */
-  async save(call: LiveCall): Promise<void> {
-    await this.deps.live.save(call)
-    this.timers.sync(call.callId, call.due)
-  }
-
-  setDue(call: LiveCall, due: Partial<Record<CallTimer, number | null>>): void {
-    const next = { ...(call.due ?? {}), ...due }
-    for (const k of Object.keys(next) as CallTimer[]) if (next[k] === null || next[k] === undefined) delete next[k]
-    call.due = next as LiveCall['due']
+    return this.router.inCallLane(callId, async () => {
+      const number = dialled ?? channel.dialplan?.exten ?? ''
+      const now = this.deps.clock.now()
+      const line = (await this.deps.directory.lineFor(number)) ?? null
+      const route = line ? routeArrival(line, now, this.deps.settings.timeZone, await this.deps.staffing.signedInServing(line.queueId)) : null
+      const policy = await this.policy(line?.number ?? null)
+      await this.run(arrive({
+        callId, channelId: channel.id, callerNumber: channel.caller.number, dialled: number, arrival, line, route,
+        greeting: line ? line.greeting ?? this.deps.settings.greeting : null
+      }, now, policy))
+    })
   }
 
   /** Work on a call that must not interleave with its ARI events (e.g. re-ordering its queue entry). */
@@ -176,141 +188,36 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
 
   /** A supervisor moves a waiting caller to another queue: the overflow path, logged as an overflow with the reason. */
   moveQueued(callId: string, fromQueueId: string, toQueueId: string, reason: string): Promise<'moved' | 'not-waiting'> {
-    return this.router.inCallLane(callId, async () => ((await onOverflowDue(this, callId, fromQueueId, toQueueId, reason)) ? 'moved' : 'not-waiting'))
+    return this.router.inCallLane(callId, async () => {
+      const r = await this.apply(callId, { type: 'overflow', from: fromQueueId, to: toQueueId, reason })
+      return r && !r.refused && !r.stopped ? 'moved' : 'not-waiting'
+    })
   }
 
   /** Stasis end and destruction of a call's channels, in the call's lane. */
   private async onCallChannelEvent(event: ChannelEvent, callId: string): Promise<void> {
     if (event.type === 'ChannelDtmfReceived') return
-    await this.onChannelGone(callId, event.channel.id, event.type === 'ChannelDestroyed' ? event.cause : null)
+    const r = await this.apply(callId, { type: 'channel-gone', channelId: event.channel.id, cause: event.type === 'ChannelDestroyed' ? event.cause : null })
+    if (!r || r.refused === 'ended') this.channelToCall.delete(event.channel.id)
   }
 
   /** A due time of the call's record came. Stale timers (the phase moved on) do nothing. */
   private async onTimer(callId: string, kind: CallTimer, at: number): Promise<void> {
-    const call = await this.deps.live.get(callId)
-    if (!call || call.phase === 'ended' || call.due?.[kind] !== at) return
-    this.setDue(call, { [kind]: null })
-    switch (kind) {
-      case 'greeting':
-        await this.save(call)
-        return this.onGreetingDone(callId)
-      case 'overflow':
-        await this.save(call)
-        if (call.overflowTo && call.queueId) await onOverflowDue(this, callId, call.queueId, call.overflowTo)
-        return
-      case 'announce':
-        await this.save(call)
-        return announcePosition(this, callId)
-      case 'ringGuard':
-        await this.save(call)
-        if (call.phase === 'offered' && call.agentChannelId) {
-          await ignoreGone(this.deps.rest.hangup(call.agentChannelId, 'no_answer'))
-          await offerFailed(this, call, 'ring-no-answer', { reason: 'guard-timeout' })
-        }
-        return
-      case 'rejoinGrace':
-        await this.save(call)
-        return onRejoinExpired(this, callId)
-      case 'callbackOffer':
-        if (call.phase !== 'queued') { await this.save(call); return }
-        call.callbackOfferedAt = this.deps.clock.now()
-        await this.save(call)
-        this.emit('callback-offer-due', { ...call })
-        return
-    }
+    const call = await this.deps.live.getCall(callId)
+    if (!call) return
+    const announce = kind === 'announce' && call.phase === 'waiting' && call.queueId && dueTimes(call).announce === at ? await this.announceFacts(call.queueId, callId) : undefined
+    await this.drive(call, { type: 'timer', kind, at, announce })
+  }
+
+  private async announceFacts(queueId: string, callId: string): Promise<AnnounceFacts> {
+    const position = positionInQueue(await this.deps.waiting.waiting([queueId]), callId)
+    if (position === null) return { position, serving: 0, averageHandleSeconds: 0 }
+    return { position, serving: await this.deps.staffing.signedInServing(queueId), averageHandleSeconds: await this.deps.staffing.averageHandleSeconds(queueId) }
   }
 
   private async callIdOf(channelId: string): Promise<string | null> {
     return this.channelToCall.get(channelId) ?? (await this.deps.live.callIdForChannel(channelId))
   }
-
-  private async onChannelGone(callId: string, channelId: string, cause: number | null): Promise<void> {
-    const call = await this.deps.live.get(callId)
-    if (!call || call.phase === 'ended') { this.channelToCall.delete(channelId); return }
-    if (channelId === call.callerChannelId) await onCallerGone(this, call)
-    else if (channelId === call.agentChannelId) await onAgentLegGone(this, call, cause)
-    else if (channelId === call.rejoinChannelId) await onRejoinLegGone(this, call, cause)
-  }
-
-  private async onInbound(callId: string, channel: AriChannel, dialled: string, arrival: PbxArrival): Promise<void> {
-    const now = this.deps.clock.now()
-    const line = await this.deps.directory.lineFor(dialled)
-    const route = line ? routeArrival(line, now, this.deps.settings.timeZone, await this.deps.staffing.signedInServing(line.queueId)) : null
-    const call: LiveCall = {
-      callId, phase: 'greeting', callerChannelId: channel.id, callerNumber: channel.caller.number || 'anonymous',
-      dialledNumber: dialled, lineNumber: line?.number ?? null, queueId: route?.queueId ?? null, priority: line?.priority ?? 0,
-      arrivedAt: arrival.arrivedAt, queuedAt: null, agentId: null, seat: null, agentChannelId: null, offeredAt: null, answeredAt: null,
-      offerAttempts: 0, bridgeId: null, recordingName: null
-    }
-    const log = this.logFor(call)
-    log.info({ dialled, line: call.lineNumber, channelId: channel.id }, 'call arrived')
-    await this.save(call)
-    await this.deps.records.arrived(call)
-    if (line && route && route.reason !== 'line-queue') {
-      // The line's own seats cannot take this caller now; the 12345 pool does (7×24 service).
-      await this.deps.records.log(call, 'overflowed', now, { from: line.queueId, to: route.queueId, reason: route.reason })
-      log.info({ from: line.queueId, to: route.queueId, reason: route.reason }, 'routed to the overflow queue')
-    }
-    if (!line) {
-      log.error({ dialled }, 'no line configured for this number and no main line; hanging up')
-      await ignoreGone(this.deps.rest.hangup(channel.id, 'congestion'))
-      return finish(this, call, 'failed', 'system', null)
-    }
-    try {
-      await this.deps.rest.answer(channel.id)
-      await this.deps.rest.setVariable(channel.id, CHANNEL_VAR_CALL_ID, callId)
-      const greeting = line.greeting ?? this.deps.settings.greeting
-      // A caller the PBX held while no node served the app heard the greeting there already.
-      if (greeting && !arrival.heldByPbx) {
-        await this.deps.rest.play(channel.id, greeting, playbackIds.greeting(callId))
-        // The greeting's end comes as PlaybackFinished; the due time covers a lost event.
-        this.setDue(call, { greeting: now + this.deps.settings.greetingLimitMs })
-        await this.save(call)
-        return
-      }
-    } catch (err) {
-      if (err instanceof AriNotFound) return // hung up already: StasisEnd will end the call
-      throw err
-    }
-    if (arrival.heldByPbx) call.queuedAt = arrival.arrivedAt
-    await this.enqueue(call)
-  }
-
-  async onGreetingDone(callId: string): Promise<void> {
-    const call = await this.deps.live.get(callId)
-    if (!call || call.phase !== 'greeting') return
-    await this.enqueue(call)
-  }
-
-  /** Puts the caller in the queue's holding bridge with music and makes them routable. */
-  async enqueue(call: LiveCall): Promise<void> {
-    const queueId = call.queueId!
-    try {
-      await joinHoldBridge(this, queueId, call.callerChannelId)
-    } catch (err) {
-      if (err instanceof AriNotFound) return
-      throw err
-    }
-    call.phase = 'queued'
-    // Set already for a caller the PBX held: their place counts from their arrival at the PBX.
-    call.queuedAt ??= this.deps.clock.now()
-    this.setDue(call, { greeting: null })
-    await this.save(call)
-    await this.deps.waiting.add({ callId: call.callId, queueId, priority: call.priority, enteredAt: call.queuedAt, skills: [] })
-    // The ACD may pick this caller at once; its offer waits for this lane, so the records below
-    // are still written before the offer's.
-    this.deps.requestDispatch()
-    await this.deps.records.queued(call)
-    this.deps.metrics.callsEntered.inc({ queue: queueId })
-    this.logFor(call).info('call queued')
-    this.emit('queue-changed', queueId)
-    this.emit('queued', { ...call })
-    await armWaitingTimers(this, call)
-  }
-
-
-
-
 
   /**
    * Rings the agent's seat for a caller the ACD has claimed from the queue. Returns false when
@@ -318,12 +225,12 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
    */
   offer(entry: QueueEntry, agent: AgentLive, ringTimeoutSeconds: number): Promise<boolean> {
     return this.router.inCallLane(entry.callId, async () => {
-      const call = await this.deps.live.get(entry.callId)
-      if (!call || call.phase !== 'queued' || !agent.seat) return false
-      return ringSeat(this, call, agent, ringTimeoutSeconds)
+      const call = await this.deps.live.getCall(entry.callId)
+      if (!call || call.phase !== 'waiting' || !agent.seat) return false
+      const r = await this.drive(call, { type: 'offer', agentId: agent.agentId, seat: agent.seat, ringTimeoutSeconds })
+      return !r.refused
     })
   }
-
 
   /**
    * A waiting caller asked to be called back (src/callbacks/): their queue entry is taken (so
@@ -337,23 +244,30 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
 
   /** The same commands for code that already runs in the call's lane (call control, callbacks). */
   readonly inLane = {
-    releaseForCallback: (callId: string, keep: (call: LiveCall, entry: QueueEntry) => Promise<boolean>) => releaseForCallbackInLane(this, callId, keep),
-    agentHangup: (agentId: string, callId: string) => agentHangupInLane(this, agentId, callId),
-    handOff: (callId: string, agentId: string, farChannelId: string) => handOffInLane(this, callId, agentId, farChannelId)
+    releaseForCallback: async (callId: string, keep: (call: LiveCall, entry: QueueEntry) => Promise<boolean>): Promise<boolean> => {
+      const call = await this.deps.live.getCall(callId)
+      if (!call || call.phase !== 'waiting' || !call.queueId) return false
+      const entry = await this.deps.waiting.get(callId)
+      if (!entry || !(await this.deps.waiting.remove(call.queueId, callId))) return false
+      if (!(await keep(liveView(call), entry))) {
+        await this.deps.waiting.add(entry)
+        return false
+      }
+      await this.drive(call, { type: 'released-for-callback' })
+      return true
+    },
+    agentHangup: async (agentId: string, callId: string): Promise<boolean> => {
+      const r = await this.apply(callId, { type: 'agent-hangup', agentId })
+      return !!r && !r.refused
+    },
+    handOff: async (callId: string, agentId: string, farChannelId: string): Promise<LiveCall | null> => {
+      const call = await this.deps.live.getCall(callId)
+      if (!call) return null
+      const formerLeg = call.phase === 'talking' && call.leg.state === 'up' ? call.leg.channelId : null
+      const r = await this.drive(call, { type: 'hand-off', agentId, targetChannelId: farChannelId })
+      return r.refused ? null : { ...liveView(r.call), agentChannelId: formerLeg }
+    }
   }
-
-
-
-
-
-
-
-
-
-
-
-
-
 
   /**
    * The agent hangs up through the server (call control): marked first, in the call's lane, so
@@ -361,11 +275,8 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
    * (waiting for a rejoin) the call ends here. Returns false when it is not this agent's talking call.
    */
   agentHangup(agentId: string, callId: string): Promise<boolean> {
-    return this.router.inCallLane(callId, () => agentHangupInLane(this, agentId, callId))
+    return this.router.inCallLane(callId, () => this.inLane.agentHangup(agentId, callId))
   }
-
-
-
 
   /**
    * Transfer: `farChannelId` (a transfer target, see control.ts) takes the agent's place in the
@@ -375,23 +286,30 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
    * agentChannelId (for the caller to hang up), or null when it is not this agent's talking call.
    */
   handOff(callId: string, agentId: string, farChannelId: string): Promise<LiveCall | null> {
-    return this.router.inCallLane(callId, () => handOffInLane(this, callId, agentId, farChannelId))
+    return this.router.inCallLane(callId, () => this.inLane.handOff(callId, agentId, farChannelId))
   }
 
+  /**
+   * The agent's (reloaded) panel asks to be put back in its talking call: the seat is dialled
+   * again (the panel answers by itself) and joins the mixing bridge on answer.
+   */
+  rejoin(agentId: string, callId: string): Promise<RejoinResult> {
+    return this.router.inCallLane(callId, async (): Promise<RejoinResult> => {
+      const r = await this.apply(callId, { type: 'rejoin', agentId })
+      if (!r || r.refused === 'no-call' || r.refused === 'ended') return { ok: false, reason: 'no-call' }
+      const call = r.call
+      if (r.refused || r.stopped || call.phase !== 'talking' || call.leg.state !== 'lost' || !call.leg.rejoinChannelId || !this.deps.settings.rejoin) return { ok: false, reason: 'not-rejoinable' }
+      return { ok: true, callId, channelId: call.leg.rejoinChannelId, rejoinBy: call.leg.lostAt + this.deps.settings.rejoin.graceMs }
+    })
+  }
 
-
-
-
-
-  // The call's other parts live beside this file and take the flow as their first argument:
-  // waiting.ts (holding bridges, overflow, announcements), rejoin.ts, adoption.ts, reconcile.ts.
-  // Members without `private` above are internal to src/calls/ for them, not an API.
+  /** When a call waiting for its seat to rejoin ends (ms epoch); null when the seat is in the call. */
+  rejoinBy(call: LiveCall): number | null {
+    return call.agentLegLostAt && this.deps.settings.rejoin ? call.agentLegLostAt + this.deps.settings.rejoin.graceMs : null
+  }
 
   adoptFollowUp(...args: Parameters<typeof adoptFollowUp> extends [CallFlow, ...infer R] ? R : never): Promise<boolean> { return adoptFollowUp(this, ...args) }
   adoptCallback(...args: Parameters<typeof adoptCallback> extends [CallFlow, ...infer R] ? R : never): Promise<boolean> { return adoptCallback(this, ...args) }
-  rejoin(agentId: string, callId: string): Promise<RejoinResult> { return rejoin(this, agentId, callId) }
-  /** When a call waiting for its seat to rejoin ends (ms epoch); null when the seat is in the call. */
-  rejoinBy(call: LiveCall): number | null { return rejoinBy(this, call) }
   reconcile(): Promise<{ kept: number; lost: number }> { return reconcile(this) }
   releaseStrandedAgents(isReserved: (callId: string) => boolean, graceMs?: number): Promise<number> { return releaseStrandedAgents(this, isReserved, graceMs) }
 

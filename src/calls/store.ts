@@ -3,47 +3,62 @@ import type { Redis } from 'ioredis'
 import type { Sql } from '../db/sql.ts'
 import { keys } from '../redis/keys.ts'
 import type { CallOutcome, EndedBy, LiveCall } from './model.ts'
+import { channelsOf, liveView, parseRecord, serializeRecord, type Call } from './call-state.ts'
 
+/**
+ * Live calls in Redis: the call machine's record (call-state.ts, every phase with its data and
+ * due times) and an index from each of its channels to the call. `get` and `list` give the flat
+ * view other capabilities read; `getCall` and `listCalls` the record itself.
+ */
 export class LiveCallStore {
-  constructor(private readonly redis: Redis) {}
+  /** graceMs: dates a lost leg's grace in a flat record kept by an older server (no due time in it). */
+  constructor(private readonly redis: Redis, private readonly graceMs = 0) {}
 
   /** Records the PBX start time seen now and returns the one seen before (null: none yet). */
   async swapPbxStartTime(current: string): Promise<string | null> {
     return this.redis.getset(keys.pbxStartTime(), current)
   }
 
-  async save(call: LiveCall): Promise<void> {
-    const pipe = this.redis.multi().set(keys.call(call.callId), JSON.stringify(call)).sadd(keys.liveCalls(), call.callId)
-      .set(keys.channelCall(call.callerChannelId), call.callId)
-    if (call.agentChannelId) pipe.set(keys.channelCall(call.agentChannelId), call.callId)
-    // A seat dialled back in (agent rejoin): its events must find the call on any node.
-    if (call.rejoinChannelId) pipe.set(keys.channelCall(call.rejoinChannelId), call.callId)
+  async save(call: Call): Promise<void> {
+    const pipe = this.redis.multi().set(keys.call(call.callId), serializeRecord(call)).sadd(keys.liveCalls(), call.callId)
+    // Every channel of the call (the seat, a seat dialled back in): its events must find the call on any node.
+    for (const channelId of channelsOf(call)) pipe.set(keys.channelCall(channelId), call.callId)
     await pipe.exec()
   }
 
-  async get(callId: string): Promise<LiveCall | null> {
+  async getCall(callId: string): Promise<Call | null> {
     const raw = await this.redis.get(keys.call(callId))
-    return raw ? (JSON.parse(raw) as LiveCall) : null
+    return raw ? parseRecord(raw, this.graceMs) : null
+  }
+
+  /** The flat view of a live call (screen pop, wallboard, supervision, call control). */
+  async get(callId: string): Promise<LiveCall | null> {
+    const call = await this.getCall(callId)
+    return call ? liveView(call) : null
   }
 
   async callIdForChannel(channelId: string): Promise<string | null> {
     return this.redis.get(keys.channelCall(channelId))
   }
 
-  async list(): Promise<LiveCall[]> {
+  async listCalls(): Promise<Call[]> {
     const ids = await this.redis.smembers(keys.liveCalls())
     if (ids.length === 0) return []
     const raws = await this.redis.mget(ids.map((id) => keys.call(id)))
-    return raws.flatMap((raw) => (raw ? [JSON.parse(raw) as LiveCall] : []))
+    return raws.flatMap((raw) => (raw ? [parseRecord(raw, this.graceMs)] : []))
+  }
+
+  async list(): Promise<LiveCall[]> {
+    return (await this.listCalls()).map(liveView)
   }
 
   async forgetChannel(channelId: string): Promise<void> {
     await this.redis.del(keys.channelCall(channelId))
   }
 
-  async remove(call: LiveCall): Promise<void> {
-    const pipe = this.redis.multi().del(keys.call(call.callId)).srem(keys.liveCalls(), call.callId).del(keys.channelCall(call.callerChannelId))
-    if (call.agentChannelId) pipe.del(keys.channelCall(call.agentChannelId))
+  async remove(call: Call): Promise<void> {
+    const pipe = this.redis.multi().del(keys.call(call.callId)).srem(keys.liveCalls(), call.callId)
+    for (const channelId of channelsOf(call)) pipe.del(keys.channelCall(channelId))
     await pipe.exec()
   }
 }
