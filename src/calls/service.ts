@@ -129,12 +129,12 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
    * What the machine reads besides the call. The directory (cached, refreshed every few seconds)
    * is looked up for the call's line; on the offer and answer path the last seen copy is used.
    */
-  async policy(lineNumber: string | null, fresh = true): Promise<CallPolicy> {
+  async policy(lineNumber: string | null, fresh = true, known?: LineConfig | null): Promise<CallPolicy> {
     const s = this.deps.settings
     const lines = new Map<string, LineConfig>()
     if (fresh) {
       this.directorySeen = await this.deps.directory.allQueues()
-      const line = lineNumber ? await this.deps.directory.line(lineNumber) : undefined
+      const line = known ?? (lineNumber ? await this.deps.directory.line(lineNumber) : undefined)
       if (line) lines.set(line.number, line)
     }
     return { greetingLimitMs: s.greetingLimitMs, rejoin: s.rejoin, callbackOfferAfterMs: s.callbackOfferAfterMs ?? 0, queues: this.directorySeen, lines }
@@ -173,7 +173,7 @@ export class CallFlow extends EventEmitter<CallFlowEvents> {
       const now = this.deps.clock.now()
       const line = (await this.deps.directory.lineFor(number)) ?? null
       const route = line ? routeArrival(line, now, this.deps.settings.timeZone, await this.deps.staffing.signedInServing(line.queueId)) : null
-      const policy = await this.policy(line?.number ?? null)
+      const policy = await this.policy(line?.number ?? null, true, line)
       await this.run(arrive({
         callId, channelId: channel.id, callerNumber: channel.caller.number, dialled: number, arrival, line, route,
         greeting: line ? line.greeting ?? this.deps.settings.greeting : null
