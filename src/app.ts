@@ -217,7 +217,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   const supervision = await attachSupervision({
     app, io: realtime.io, sql, ari, router, calls, liveCalls, agents, agentRecords, commands, waiting, directory, clock, log,
     settings: { app: config.HOTLINE_ARI_APP, seatTech: config.HOTLINE_SEAT_TECH, timeZone: config.HOTLINE_TIMEZONE, maskCallers: config.HOTLINE_WALLBOARD_MASK_CALLER, pushIntervalMs: config.HOTLINE_WALLBOARD_PUSH_MS },
-    requestDispatch: () => { void acd.request() }
+    requestDispatch: () => { void acd.request() }, seats
   })
 
   const workspace = attachUnitWorkspace({ app, io: realtime.io, tickets, now: () => clock.now(), log: log.child({ component: 'unit-workspace' }), reminderSweepMs: config.HOTLINE_REMINDER_SWEEP_S * 1000 })

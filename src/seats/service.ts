@@ -96,6 +96,26 @@ export class SeatService {
     throw new SeatErrors.notAssigned(REFUSAL_TEXT[decision.reason](seat, agentId))
   }
 
+  /**
+   * The check before a supervisor's listen, whisper or barge: the seat that rings and joins the
+   * call must be a seat of the PBX assigned to this supervisor personally (never the trunk, any
+   * other endpoint, an agent's seat or a workstation's). A refusal is audited.
+   */
+  async authorizeIntervention(seat: string, supervisorId: string, context: { actorRole: string; mode: string; callId: string }): Promise<SeatKind> {
+    const kind = this.kindOf(seat)
+    const assignment = kind ? await this.d.assignments.get(seat) : null
+    const decision = decideSignIn({ kind, assignment, agentId: supervisorId, address: null })
+    if (decision.ok) return decision.kind
+    await this.d.audit.record({
+      actor: supervisorId, actorRole: context.actorRole, action: 'seat.intervene', target: seat, outcome: 'denied',
+      details: { mode: context.mode, callId: context.callId, reason: decision.reason }
+    })
+    if (decision.reason === 'not-a-seat') throw new SeatErrors.notASeat(seat)
+    throw new SeatErrors.notAssigned(decision.reason === 'unassigned'
+      ? `seat '${seat}' is not assigned to anyone; an administrator assigns the supervisor's own seat`
+      : `seat '${seat}' is not assigned to supervisor '${supervisorId}': a supervisor intervenes only from their own seat`)
+  }
+
   /** After a sign-in: a web seat gets a password of its own for this sign-in only. */
   async signedIn(seat: string, agentId: string): Promise<void> {
     if (this.kindOf(seat) !== 'web') return

@@ -81,6 +81,8 @@ export interface SupervisorActionsDeps {
   seatTech: string
   requestDispatch: () => void
   router: AriRouter
+  /** Whether a seat is this supervisor's own (src/seats/): refuses with a 404 or 403 otherwise. */
+  seats: { authorizeIntervention(seat: string, supervisorId: string, context: { actorRole: string; mode: string; callId: string }): Promise<unknown> }
 }
 
 export class SupervisorActions {
@@ -158,12 +160,15 @@ export class SupervisorActions {
     if (!entry || entry.queueId !== queueId) throw new SupervisionErrors.notWaiting(callId, queueId)
   }
 
-  /** Listen, whisper or barge: rings the supervisor's seat, which joins when answered. */
+  /** Listen, whisper or barge: rings the supervisor's own seat (assigned to them), which joins when answered. */
   intervene(actor: Actor, mode: InterventionMode, callId: string, seat: string): Promise<InterventionView> {
     return this.audited(actor, mode, { callId, detail: { seat } }, async () => {
       const call = await this.d.liveCalls.get(callId)
       if (!call) throw new SupervisionErrors.noSuchCall(callId)
       if (call.phase !== 'talking' || !call.agentChannelId || !call.bridgeId) throw new SupervisionErrors.notTalking(callId, call.phase)
+      // Only the supervisor's assigned seat rings and joins: any endpoint (the trunk, an agent's
+      // seat) would let a supervisor send a call's audio wherever they like.
+      await this.d.seats.authorizeIntervention(seat, actor.id, { actorRole: actor.role, mode, callId })
       try { await this.d.rest.endpoint(this.d.seatTech, seat) } catch (err) {
         if (err instanceof AriNotFound) throw new SupervisionErrors.noSuchSeat(seat)
         throw err

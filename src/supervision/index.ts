@@ -32,7 +32,7 @@ import type { Ack } from '../realtime/contract.ts'
 import { rooms } from '../realtime/server.ts'
 import { DEFAULT_THRESHOLDS, type KpiThresholds } from '../statistics/rules.ts'
 import { StatisticsStore } from '../statistics/store.ts'
-import { SupervisorActionLog, SupervisorActions, type Actor } from './actions.ts'
+import { SupervisorActionLog, SupervisorActions, type Actor, type SupervisorActionsDeps } from './actions.ts'
 import { INTERVENTION_MODES, type SupervisorWallboardClientToServer, type SupervisorWallboardServerToClient } from './model.ts'
 import { Bodies, Ids, supervisionRoutes } from './routes.ts'
 import { Wallboard } from './wallboard.ts'
@@ -59,6 +59,7 @@ export interface SupervisionDeps {
   log: Logger
   settings: { app: string; seatTech: string; timeZone: string; maskCallers: boolean; pushIntervalMs?: number; thresholds?: KpiThresholds }
   requestDispatch: () => void
+  seats: SupervisorActionsDeps['seats']
 }
 
 const ajv = new Ajv({ allErrors: false })
@@ -91,7 +92,7 @@ export async function attachSupervision(d: SupervisionDeps): Promise<{ wallboard
   const actions = new SupervisorActions({
     rest: d.ari.rest, calls: d.calls, liveCalls: d.liveCalls, commands: d.commands, waiting: d.waiting, directory: d.directory,
     log: auditLog, logger: d.log.child({ component: 'supervision' }), app: d.settings.app, seatTech: d.settings.seatTech,
-    requestDispatch: d.requestDispatch, router: d.router
+    requestDispatch: d.requestDispatch, router: d.router, seats: d.seats
   })
 
   // Anything that can move a figure or an agent row marks the board dirty; the board coalesces.

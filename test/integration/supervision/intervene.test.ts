@@ -48,6 +48,18 @@ t.test('listen, whisper and barge reach the supervisor\'s seat with the call\'s 
   t.equal(busyAgent.statusCode, 403, 'an agent may not listen in')
   const noSeat = await hotline.app.inject({ method: 'POST', url: `/v1/supervisor/calls/${call.id}/listen`, headers: auth(sup), payload: { seat: '9999' } })
   t.equal(noSeat.statusCode, 404, 'an unknown supervisor seat: 404')
+  // Only the supervisor's own seat: not the trunk (the call's audio sent to the carrier), not the
+  // agent's seat, not a seat nobody was given, and not yet 1039 (assigned just below).
+  const channelsBefore = (await rest.listChannels()).length
+  for (const [seat, status, why] of [['trunk', 404, 'the trunk is not a seat'], ['1001', 403, "the agent's seat"], ['1038', 403, 'an unassigned seat'], ['1039', 403, 'a seat not yet assigned to SUP2']] as const) {
+    const res = await hotline.app.inject({ method: 'POST', url: `/v1/supervisor/calls/${call.id}/barge`, headers: auth(sup), payload: { seat } })
+    t.equal(res.statusCode, status, `barge from ${seat}: ${status} (${why})`)
+  }
+  t.equal((await rest.listChannels()).length, channelsBefore, 'no supervisor leg was dialled')
+  const denied = await hotline.sql<{ target: string; details: { reason: string } }[]>`select target, details from audit_log where action = 'seat.intervene' and actor = 'SUP2' and outcome = 'denied' and at >= ${startedAt} order by id`
+  t.same(denied.map((r) => [r.target, r.details.reason]), [['9999', 'not-a-seat'], ['trunk', 'not-a-seat'], ['1001', 'assigned-to-another'], ['1038', 'unassigned'], ['1039', 'unassigned']], 'each refusal audited with its reason')
+  const assigned = await hotline.app.inject({ method: 'PUT', url: '/v1/seats/1039', headers: auth(admin), payload: { agentId: 'SUP2' } })
+  t.equal(assigned.statusCode, 200, `the administrator assigns seat 1039 to SUP2 (${assigned.body.slice(0, 200)})`)
 
   for (const mode of ['listen', 'whisper', 'barge'] as const) {
     const res = await hotline.app.inject({ method: 'POST', url: `/v1/supervisor/calls/${call.id}/${mode}`, headers: auth(sup), payload: { seat: '1039' } })
