@@ -16,7 +16,7 @@ import path from 'node:path'
 import { io as connect, type Socket } from 'socket.io-client'
 import { seatPassword } from '../src/auth/seat-credentials.ts'
 import type { WallboardSnapshot, WallboardUpdate } from '../src/supervision/model.ts'
-import { ADMIN_PASSWORD, resetWorld, waitFor } from '../test/helpers/hotline.ts'
+import { ADMIN_PASSWORD, firstPasswordChanged, resetWorld, waitFor } from '../test/helpers/hotline.ts'
 import { REPO, serviceEnv, testConfig } from '../test/helpers/services.ts'
 import { CARRIER_IP, injectionFile, PBX_SIP, registerSeats, renderScenario, startSipp, type SippProcess } from '../test/helpers/sipp.ts'
 
@@ -60,10 +60,11 @@ async function main(): Promise<void> {
       return json
     }
     const login = async (username: string, password: string) => (await api('POST', '/v1/auth/token', undefined, { username, password }))!.token as string
+    await firstPasswordChanged(serviceEnv().DATABASE_URL!)
     const admin = await login('admin', ADMIN_PASSWORD)
     await api('PUT', '/v1/queues/general', admin, { name: '12345 综合队列', strategy: 'longest-idle', ringTimeoutSeconds: 15, wrapUpSeconds: 0, maxWaitSeconds: null, overflowQueueId: null, announceEverySeconds: null })
-    await api('POST', '/v1/users', admin, { id: 'BENCHSUP', displayName: '压测班长', role: 'supervisor', password: 'bench-supervisor' })
-    const sup = await login('BENCHSUP', 'bench-supervisor')
+    await api('POST', '/v1/users', admin, { id: 'BENCHSUP', displayName: '压测班长', role: 'supervisor', password: 'Bench-supervisor-1' })
+    const sup = await login('BENCHSUP', 'Bench-supervisor-1')
 
     // 40 agents on four SIPp desk phones, 1.5 s talk: 20 calls/s keep about 30 of them busy.
     const secret = testConfig().HOTLINE_SEAT_SECRET

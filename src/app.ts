@@ -17,6 +17,7 @@ import { authRoutes } from './auth/routes.ts'
 import { UserStore } from './auth/store.ts'
 import { LoginThrottle } from './auth/throttle.ts'
 import { TokenRevocation } from './auth/revocation.ts'
+import { RefreshTokens, SessionService } from './auth/sessions.ts'
 import { limitHashing } from './auth/passwords.ts'
 import { callRoutes } from './calls/routes.ts'
 import { CallFlow } from './calls/service.ts'
@@ -154,8 +155,14 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   await app.register(swaggerUi, { routePrefix: '/docs' })
   const sipWsUrl = config.HOTLINE_SIP_WS_URL ?? config.HOTLINE_ARI_URL.replace(/^http/, 'ws').replace(/\/+$/, '') + '/ws'
   await registerSecurityHeaders(app, { connectSources: [new URL(sipWsUrl).origin], tls: tls !== null })
-  const revocation = new TokenRevocation(redis, config.HOTLINE_TOKEN_TTL_S)
+  const revocation = new TokenRevocation(redis, config.HOTLINE_ACCESS_TOKEN_TTL_S)
   await registerAuth(app, config.HOTLINE_JWT_SECRET, revocation)
+  // Tokens carry wall-clock times (the JWT's exp, the revocation moment), never the test clock's.
+  const refreshTokens = new RefreshTokens(sql)
+  const sessions = new SessionService({
+    app, refresh: refreshTokens, revocation, now: () => Date.now(),
+    accessTtlSeconds: config.HOTLINE_ACCESS_TOKEN_TTL_S, sessionTtlSeconds: config.HOTLINE_SESSION_TTL_S
+  })
   registerErrorHandling(app)
   const audit = await attachAudit({ app, sql, log: log.child({ component: 'audit' }), retentionDays: config.HOTLINE_AUDIT_RETENTION_DAYS, now: () => clock.now() })
   const recordingRetention = createRecordingRetention({ sql, rest: ari.rest, audit: audit.log, log: log.child({ component: 'recording-retention' }), retentionDays: config.HOTLINE_RECORDING_RETENTION_DAYS, now: () => clock.now() })
@@ -173,7 +180,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
     }
   }))
   await app.register(authRoutes({
-    users, tokenTtlSeconds: config.HOTLINE_TOKEN_TTL_S, audit: audit.log, revocation,
+    users, sessions, audit: audit.log,
     login: {
       redis, perAddressPerMinute: config.HOTLINE_LOGIN_RATE_PER_MIN,
       throttle: new LoginThrottle(redis, { maxFailures: config.HOTLINE_LOGIN_MAX_FAILURES, lockoutSeconds: config.HOTLINE_LOGIN_LOCKOUT_S, windowSeconds: 900 })
@@ -220,7 +227,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
     requestDispatch: () => { void acd.request() }, seats
   })
 
-  const workspace = attachUnitWorkspace({ app, io: realtime.io, tickets, now: () => clock.now(), log: log.child({ component: 'unit-workspace' }), reminderSweepMs: config.HOTLINE_REMINDER_SWEEP_S * 1000 })
+  const workspace = attachUnitWorkspace({ io: realtime.io, sessions: realtime.sessions, tickets, now: () => clock.now(), log: log.child({ component: 'unit-workspace' }), reminderSweepMs: config.HOTLINE_REMINDER_SWEEP_S * 1000 })
 
   const followUps = await attachFollowUps({
     app, sql, rest: ari.rest, router, calls, tickets, clock: options.dialerClock ?? clock, log,

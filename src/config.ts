@@ -45,7 +45,13 @@ export const ConfigSchema = Type.Object({
   /** Shortest time between two wallboard pushes (ms): a burst of call events becomes one message per wallboard. */
   HOTLINE_WALLBOARD_PUSH_MS: Type.Integer({ default: 250, minimum: 50, maximum: 2000 }),
   HOTLINE_TIMEZONE: Type.String({ default: 'Asia/Shanghai' }),
-  HOTLINE_TOKEN_TTL_S: Type.Integer({ default: 43200, minimum: 60 }),
+  /**
+   * Seconds an access token (the bearer JWT) lives. The pages renew it silently with their
+   * refresh token before it expires (src/auth/sessions.ts); a stolen one is worth minutes.
+   */
+  HOTLINE_ACCESS_TOKEN_TTL_S: Type.Integer({ default: 900, minimum: 10, maximum: 86400 }),
+  /** Seconds a session lasts from its login, however often it is renewed (an 8-hour shift and more); then log in again. */
+  HOTLINE_SESSION_TTL_S: Type.Integer({ default: 43200, minimum: 60, maximum: 7 * 86400 }),
   /** Failed logins of one user id (within 15 minutes) before it is locked out. */
   HOTLINE_LOGIN_MAX_FAILURES: Type.Integer({ default: 5, minimum: 1, maximum: 100 }),
   /** Seconds a user id stays locked after too many failed logins. */

@@ -17,6 +17,10 @@ export interface TokenClaims {
   sub: string; role: Role; name: string; unitId?: string
   /** Issued-at in milliseconds (revocation compares it); `iat`/`exp` are the standard seconds. */
   iatMs?: number; iat?: number; exp?: number
+  /** The session (one login and its refreshes, src/auth/sessions.ts). */
+  sid?: string
+  /** Set while the user must change the password first: the token admits only that and sign-out. */
+  pwc?: true
 }
 
 declare module '@fastify/jwt' {
@@ -25,7 +29,15 @@ declare module '@fastify/jwt' {
 
 export const AuthErrors = {
   unauthorized: createError<[string]>('HOTLINE_AUTH_UNAUTHORIZED', '%s', 401),
-  forbidden: createError<[string]>('HOTLINE_AUTH_FORBIDDEN', '%s', 403)
+  forbidden: createError<[string]>('HOTLINE_AUTH_FORBIDDEN', '%s', 403),
+  passwordChangeRequired: createError('HOTLINE_AUTH_PASSWORD_CHANGE_REQUIRED', 'the password must be changed first (POST /v1/auth/password): this token admits nothing else', 403)
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route is open to a token whose user must change the password first (the change itself, sign-out). */
+    allowPendingPasswordChange?: boolean
+  }
 }
 
 /** Marks a hook made by requireRole, with the roles it lets through. */
@@ -81,6 +93,7 @@ export function requireRole(...roles: Role[]): preHandlerAsyncHookHandler {
     if (!roles.includes(request.user.role)) {
       throw new AuthErrors.forbidden(`role '${request.user.role}' may not do this (needs ${roles.join(' or ')})`)
     }
+    if (request.user.pwc && !request.routeOptions.config.allowPendingPasswordChange) throw new AuthErrors.passwordChangeRequired()
   }
   gate[ROLE_GATE] = roles
   return gate

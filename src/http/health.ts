@@ -10,6 +10,7 @@ async function isOperator(request: FastifyRequest): Promise<boolean> {
   if (!request.headers.authorization) return false
   try {
     await request.jwtVerify()
+    if (request.user.pwc || (await request.server.tokenRevocation.isRevoked(request.user))) return false
     return request.user.role === 'admin' || request.user.role === 'supervisor'
   } catch {
     return false

@@ -5,6 +5,16 @@
  */
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; details?: Record<string, unknown> } }
 
+/**
+ * Every namespace takes this command (src/auth/socket-sessions.ts): the page hands its socket
+ * the access token it just got from POST /v1/auth/refresh, before the old one expires; the
+ * socket lives on with the new token's expiry. Another user's token, or a revoked or expired
+ * one, is refused.
+ */
+export interface SessionClientToServer {
+  'auth:renew': (body: { token: string }, ack: (res: Ack<{ expiresAt: string }>) => void) => void
+}
+
 export interface AgentStateView {
   agentId: string
   state: string
@@ -107,7 +117,7 @@ export interface AgentServerToClient {
   'call:rejoined': (call: { callId: string }) => void
 }
 
-export interface AgentClientToServer {
+export interface AgentClientToServer extends SessionClientToServer {
   'agent:get-state': (ack: (res: Ack<AgentStateView>) => void) => void
   'agent:sign-in': (body: { seat: string }, ack: (res: Ack<AgentStateView>) => void) => void
   'agent:set-ready': (ack: (res: Ack<AgentStateView>) => void) => void
@@ -137,6 +147,6 @@ export interface SupervisorServerToClient {
   'queue:changed': (queue: QueueView) => void
 }
 
-export interface SupervisorClientToServer {
+export interface SupervisorClientToServer extends SessionClientToServer {
   'agents:snapshot': (ack: (res: Ack<AgentStateView[]>) => void) => void
 }

@@ -25,6 +25,7 @@ import type { Logger } from 'pino'
 import { CALL_ACTIONS, MEDIA_STATES, type Ack, type AgentClientToServer, type AgentServerToClient, type CallOfferView, type SupervisorClientToServer, type SupervisorServerToClient } from './contract.ts'
 import type { ScreenPop } from '../screen-pop/service.ts'
 import { currentCallView } from '../calls/views.ts'
+import { SocketSessions, sessionRooms, type Admission } from '../auth/socket-sessions.ts'
 
 const ajv = new Ajv({ allErrors: false })
 const CallControlBody = {
@@ -43,7 +44,7 @@ export const rooms = {
   agent: (agentId: string) => `agent:${agentId}`,
   supervisors: 'supervisors',
   /** Every socket of one user, in any namespace: closed together when the user's tokens are revoked. */
-  user: (userId: string) => `user:${userId}`
+  user: sessionRooms.user
 } as const
 
 function fail<T>(err: unknown): Ack<T> {
@@ -74,7 +75,7 @@ export interface RealtimeDeps {
   commandsPerSecond: number
 }
 
-export function attachRealtime(deps: RealtimeDeps): { io: Server; close(): Promise<void> } {
+export function attachRealtime(deps: RealtimeDeps): { io: Server; sessions: SocketSessions; close(): Promise<void> } {
   const adapterRedis = deps.redis.duplicate()
   const io = new Server(deps.app.server, {
     path: '/socket.io',
@@ -90,59 +91,13 @@ export function attachRealtime(deps: RealtimeDeps): { io: Server; close(): Promi
   // The default namespace serves nobody: the panels use /agent and /supervisor.
   io.use((_socket, next) => next(new Error('HOTLINE_AUTH_FORBIDDEN: connect to /agent or /supervisor')))
 
-  /**
-   * Runs at every connection, and at a recovered one too (skipMiddlewares: false): a token
-   * revoked or expired while the panel was away does not resume its session.
-   */
-  const authenticate = (roles: readonly string[]) => (socket: Socket, next: (err?: Error) => void) => {
-    const token = (socket.handshake.auth as { token?: unknown }).token
-    if (typeof token !== 'string') return next(new Error('HOTLINE_AUTH_UNAUTHORIZED: a bearer token is required in auth.token'))
-    let user: TokenClaims
-    try {
-      user = deps.app.jwt.verify<TokenClaims>(token)
-    } catch {
-      return next(new Error('HOTLINE_AUTH_UNAUTHORIZED: invalid or expired token'))
-    }
-    if (!roles.includes(user.role)) return next(new Error(`HOTLINE_AUTH_FORBIDDEN: role '${user.role}' may not join this namespace`))
-    deps.revocation.isRevoked(user).then((revoked) => {
-      if (revoked) return next(new Error('HOTLINE_AUTH_UNAUTHORIZED: this token was revoked: log in again'))
-      socket.data.user = user
-      next()
-    }, (err: Error) => next(err))
-  }
-
-  /**
-   * Every command re-checks the token (expiry, revocation) before it runs, and a socket may send
-   * at most `commandsPerSecond` (a burst of twice that): beyond, the command's ack says so and
-   * it does not run. The socket also closes by itself when its token expires.
-   */
-  const guard = (socket: Socket) => {
-    const user = socket.data.user as TokenClaims
-    void socket.join(rooms.user(user.sub))
-    const rate = deps.commandsPerSecond
-    let bucket = { tokens: rate * 2, at: Date.now() }
-    const expiry = user.exp ? setTimeout(() => socket.disconnect(true), Math.max(0, user.exp * 1000 - Date.now())) : undefined
-    socket.on('disconnect', () => clearTimeout(expiry))
-    socket.use((packet, next) => {
-      const ack = packet[packet.length - 1] as unknown
-      const refuse = (code: string, message: string) => { if (typeof ack === 'function') ack({ ok: false, error: { code, message } }) }
-      const now = Date.now()
-      bucket = { tokens: Math.min(rate * 2, bucket.tokens + ((now - bucket.at) / 1000) * rate), at: now }
-      if (bucket.tokens < 1) return refuse('HOTLINE_RATE_LIMITED', `at most ${rate} commands a second`)
-      bucket.tokens -= 1
-      if (user.exp && user.exp * 1000 <= now) { refuse('HOTLINE_AUTH_UNAUTHORIZED', 'the token expired: log in again'); socket.disconnect(true); return }
-      deps.revocation.isRevoked(user).then((revoked) => {
-        if (!revoked) return next()
-        refuse('HOTLINE_AUTH_UNAUTHORIZED', 'this token was revoked: log in again')
-        socket.disconnect(true)
-      }, (err: Error) => { refuse('HOTLINE_INTERNAL', 'could not check the session'); deps.log.error({ err }, 'socket session check failed') })
-    })
-  }
+  // One session check for every namespace (this file's and those other capabilities open on io).
+  const sessions = new SocketSessions({ app: deps.app, revocation: deps.revocation, log: deps.log, commandsPerSecond: deps.commandsPerSecond })
+  const admitRoles = (roles: readonly string[]): Admission => (user) => (roles.includes(user.role) ? null : `role '${user.role}' may not join this namespace`)
 
   const agentNs: Namespace<AgentClientToServer, AgentServerToClient> = io.of('/agent')
-  agentNs.use(authenticate(['agent']))
+  sessions.protect(agentNs as unknown as Namespace, admitRoles(['agent']))
   agentNs.on('connection', (socket: AgentSocket) => {
-    guard(socket as unknown as Socket)
     const agentId = socket.data.user.sub
     void socket.join(rooms.agent(agentId))
     const run = async (work: () => Promise<AgentLive>, ack: unknown) => {
@@ -186,19 +141,13 @@ export function attachRealtime(deps: RealtimeDeps): { io: Server; close(): Promi
   })
 
   const supervisorNs: Namespace<SupervisorClientToServer, SupervisorServerToClient> = io.of('/supervisor')
-  supervisorNs.use(authenticate(['supervisor', 'admin']))
+  sessions.protect(supervisorNs as unknown as Namespace, admitRoles(['supervisor', 'admin']))
   supervisorNs.on('connection', (socket) => {
-    guard(socket as unknown as Socket)
     void socket.join(rooms.supervisors)
     socket.on('agents:snapshot', async (ack) => {
       if (typeof ack !== 'function') return
       try { ack({ ok: true, data: (await deps.agents.listSignedIn()).map(presentAgent) }) } catch (err) { ack(fail(err)) }
     })
-  })
-
-  // Through the adapter: the user's sockets on every node close, within the adapter's delay.
-  deps.revocation.on('revoked', (userId) => {
-    for (const ns of [agentNs, supervisorNs]) ns.in(rooms.user(userId)).disconnectSockets(true)
   })
 
   deps.agents.on('changed', ({ prev, next }) => {
@@ -244,7 +193,9 @@ export function attachRealtime(deps: RealtimeDeps): { io: Server; close(): Promi
 
   return {
     io,
+    sessions,
     async close() {
+      sessions.close()
       // Not io.close(): that would also close the HTTP server, which Fastify owns.
       io.disconnectSockets(true)
       io.engine.close()

@@ -25,6 +25,8 @@ export const keys = {
   loginLock: (userId: string) => `${P}:auth:lock:${userId}`,
   /** Epoch ms: the user's tokens issued before it are void (src/auth/revocation.ts). */
   tokensRevokedBefore: (userId: string) => `${P}:auth:revoked-before:${userId}`,
+  /** Present (value: the reason) while a session's tokens are void: a rotated refresh token of it was reused. */
+  sessionRevoked: (sessionId: string) => `${P}:auth:session-revoked:${sessionId}`,
   /** Prefix of @fastify/rate-limit's counters (per client address). */
   rateLimit: () => `${P}:rate:`,
   /** The PBX start time (ARI /asterisk/info) the last reconcile saw. */

@@ -1,5 +1,5 @@
 /**
- * The units' workspace (联动单位工作台): the /unit Socket.IO namespace that pushes a unit's
+ * The units' workspace (联动单位工作台): the /unit Socket.IO namespace (the same session check as every namespace, src/auth/socket-sessions.ts) that pushes a unit's
  * inbox changes (dispatched, returned, reminded, escalated…) and the page that shows them, plus
  * the reminder sweep (催办). A unit user's socket joins only its own unit's room, from the
  * verified token; every command checks the unit may read what it asks for.
@@ -12,7 +12,9 @@ import type { FastifyInstance } from 'fastify'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Logger } from 'pino'
-import type { Namespace, Server, Socket } from 'socket.io'
+import type { Namespace, Server } from 'socket.io'
+import type { SocketSessions } from '../auth/socket-sessions.ts'
+import type { SessionClientToServer } from '../realtime/contract.ts'
 import type { TokenClaims } from '../auth/plugin.ts'
 import { describeError } from '../http/errors.ts'
 import { inboxItem, presentTicket } from './routes.ts'
@@ -27,7 +29,7 @@ export interface UnitServerToClient {
   'ticket:notice': (notice: { ticketId: string; number: string; status: string; reason: TicketNotice['reason']; deadline: string; at: string }) => void
 }
 /** Unit page → server; always acknowledged. */
-export interface UnitClientToServer {
+export interface UnitClientToServer extends SessionClientToServer {
   'inbox:get': (ack: (res: Ack<{ section: string; ticket: ReturnType<typeof inboxItem> }[]>) => void) => void
   'ticket:get': (body: { id: string }, ack: (res: Ack<ReturnType<typeof presentTicket>>) => void) => void
 }
@@ -38,21 +40,10 @@ function fail<T>(err: unknown): Ack<T> {
   return { ok: false, error: describeError(err as Error).body }
 }
 
-export function attachUnitWorkspace(deps: { app: FastifyInstance; io: Server; tickets: TicketService; now: () => number; log: Logger; reminderSweepMs: number }): { close(): void } {
-  const { app, io, tickets, log } = deps
+export function attachUnitWorkspace(deps: { io: Server; sessions: SocketSessions; tickets: TicketService; now: () => number; log: Logger; reminderSweepMs: number }): { close(): void } {
+  const { io, sessions, tickets, log } = deps
   const ns: Namespace<UnitClientToServer, UnitServerToClient> = io.of('/unit')
-  ns.use((socket: Socket, next) => {
-    const token = (socket.handshake.auth as { token?: unknown }).token
-    if (typeof token !== 'string') return next(new Error('HOTLINE_AUTH_UNAUTHORIZED: a bearer token is required in auth.token'))
-    try {
-      const user = app.jwt.verify<TokenClaims>(token)
-      if (user.role !== 'unit' || !user.unitId) return next(new Error(`HOTLINE_AUTH_FORBIDDEN: role '${user.role}' may not join the units' workspace`))
-      socket.data.user = user
-      next()
-    } catch {
-      next(new Error('HOTLINE_AUTH_UNAUTHORIZED: invalid or expired token'))
-    }
-  })
+  sessions.protect(ns as unknown as Namespace, (user) => (user.role === 'unit' && user.unitId ? null : `role '${user.role}' may not join the units' workspace`))
   ns.on('connection', (socket) => {
     const user = socket.data.user as TokenClaims
     const actor = { id: user.sub, role: user.role, unitId: user.unitId ?? null }

@@ -45,10 +45,27 @@ export async function startHotline(t: Test, overrides: Record<string, string> = 
   return hotline
 }
 
+/**
+ * Logs in and returns the access token. The test files stand for an installation whose first
+ * administrator changed the generated password already (test/integration/auth/sessions.test.ts
+ * walks that change): when the login says the change is pending, the flag is cleared in the
+ * database, as the change would have, and the user logs in again.
+ */
 export async function tokenFor(hotline: Hotline, username: string, password: string): Promise<string> {
-  const res = await hotline.app.inject({ method: 'POST', url: '/v1/auth/token', payload: { username, password } })
+  const login = () => hotline.app.inject({ method: 'POST', url: '/v1/auth/token', payload: { username, password } })
+  let res = await login()
   if (res.statusCode !== 200) throw new Error(`login of ${username} failed: ${res.statusCode} ${res.body}`)
+  if ((res.json() as { passwordChangeRequired?: boolean }).passwordChangeRequired) {
+    await hotline.sql`update users set must_change_password = false where id = ${username}`
+    res = await login()
+  }
   return (res.json() as { token: string }).token
+}
+
+/** The first administrator's password counts as changed (see tokenFor), for a server started as its own process. */
+export async function firstPasswordChanged(databaseUrl: string, userId = 'admin'): Promise<void> {
+  const sql = createSql(databaseUrl, { max: 1 })
+  try { await sql`update users set must_change_password = false where id = ${userId}` } finally { await sql.end({ timeout: 5 }) }
 }
 
 /**

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
 import type { Test } from 'tap'
 import { REPO, serviceEnv } from './services.ts'
+import { firstPasswordChanged } from './hotline.ts'
 
 export interface ServerProcess { child: ChildProcess; url: string; log: () => string; kill(signal?: NodeJS.Signals): Promise<void> }
 
@@ -33,6 +34,8 @@ export async function spawnServer(t: Test, env: Record<string, string> = {}): Pr
     child.stdout!.on('data', onData)
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}:\n${out.slice(-3000)}`)) })
   })
+  // As tokenFor does for an in-process server: the first administrator made its first change.
+  await firstPasswordChanged(env.DATABASE_URL ?? serviceEnv().DATABASE_URL!)
   return { child, url, log: () => out, kill }
 }
 

@@ -11,7 +11,7 @@ import type { Role } from '../../../src/auth/plugin.ts'
 import { ADMIN_PASSWORD, createAgent, startHotline, tokenFor } from '../../helpers/hotline.ts'
 
 /** Operations anyone may call: probes and logging in. */
-const PUBLIC = new Set(['GET /health', 'GET /ready', 'GET /metrics', 'POST /v1/auth/token'])
+const PUBLIC = new Set(['GET /health', 'GET /ready', 'GET /metrics', 'POST /v1/auth/token', 'POST /v1/auth/refresh'])
 /** Operations that end the caller's own session: walked for the roles they refuse only. */
 const ENDS_SESSION = new Set(['POST /v1/auth/logout'])
 const ALL_ROLES: Role[] = ['agent', 'supervisor', 'admin', 'unit', 'auditor']

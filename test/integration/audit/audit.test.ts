@@ -23,8 +23,8 @@ t.test('the audit log records security events and only the auditor reads it', as
   t.equal(ghost.statusCode, 401, 'an unknown user is refused')
   const admin = await tokenFor(hotline, 'admin', ADMIN_PASSWORD)
   const agent = await createAgent(hotline, admin, 'AU1')
-  t.equal((await inject('POST', '/v1/users', admin, { id: 'AUD1', displayName: '审计员', role: 'auditor', password: 'auditor-password' })).statusCode, 201, 'an auditor account is created')
-  const auditor = await tokenFor(hotline, 'AUD1', 'auditor-password')
+  t.equal((await inject('POST', '/v1/users', admin, { id: 'AUD1', displayName: '审计员', role: 'auditor', password: 'Auditor-password' })).statusCode, 201, 'an auditor account is created')
+  const auditor = await tokenFor(hotline, 'AUD1', 'Auditor-password')
 
   const unknownCall = '00000000-0000-4000-8000-00000000a0d1'
   t.equal((await inject('GET', `/v1/calls/${unknownCall}/recording`, admin)).statusCode, 404, 'a recording download of an unknown call')

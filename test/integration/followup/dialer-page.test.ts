@@ -14,7 +14,7 @@ t.test('the dialer page: one language, "no data", unsaved edits kept across refr
   const hotline = await startHotline(t, { HOTLINE_GREETING: 'none' })
   const url = await hotline.app.listen({ host: '127.0.0.1', port: 0 })
   const admin = await tokenFor(hotline, 'admin', ADMIN_PASSWORD)
-  await hotline.app.inject({ method: 'POST', url: '/v1/users', headers: { authorization: `Bearer ${admin}` }, payload: { id: 'SUP7', displayName: '值班长', role: 'supervisor', password: 'supervisor-pass' } })
+  await hotline.app.inject({ method: 'POST', url: '/v1/users', headers: { authorization: `Bearer ${admin}` }, payload: { id: 'SUP7', displayName: '值班长', role: 'supervisor', password: 'Supervisor-pass-1' } })
   const page = await openChromium(t, { viewport: { width: 1360, height: 900 }, locale: 'zh-CN' })
   const pageErrors: string[] = []
   page.on('pageerror', (err) => pageErrors.push(err.message))
@@ -25,7 +25,7 @@ t.test('the dialer page: one language, "no data", unsaved edits kept across refr
   await page.click('#login button[type=submit]')
   await page.waitForFunction(() => document.querySelector('#login-error')?.textContent !== '', null, { timeout: 5000 })
   t.equal(await page.textContent('#login-error'), '工号或密码错误', 'a wrong password reads in Chinese')
-  await page.fill('input[name=password]', 'supervisor-pass')
+  await page.fill('input[name=password]', 'Supervisor-pass-1')
   await page.click('#login button[type=submit]')
   await page.waitForSelector('#trunks tr[data-key="trunk"]', { timeout: 10000 })
 

@@ -134,13 +134,13 @@ t.test('a call whose audio stops shows "no audio" to the agent and on the wallbo
   const url = await hotline.app.listen({ host: '127.0.0.1', port: 0 })
   const admin = await tokenFor(hotline, 'admin', ADMIN_PASSWORD)
   await createAgent(hotline, admin, 'N8001', { seat: '8001' })
-  await hotline.app.inject({ method: 'POST', url: '/v1/users', headers: { authorization: `Bearer ${admin}` }, payload: { id: 'SUP9', displayName: '值班长', role: 'supervisor', password: 'supervisor-pass' } })
+  await hotline.app.inject({ method: 'POST', url: '/v1/users', headers: { authorization: `Bearer ${admin}` }, payload: { id: 'SUP9', displayName: '值班长', role: 'supervisor', password: 'Supervisor-pass-1' } })
 
   const page = await openChromium(t, { viewport: { width: 1360, height: 860 }, locale: 'zh-CN', media: true })
   const board = await page.context().newPage()
   await board.goto(`${url}/wallboard/`)
   await board.fill('input[name=username]', 'SUP9')
-  await board.fill('input[name=password]', 'supervisor-pass')
+  await board.fill('input[name=password]', 'Supervisor-pass-1')
   await board.click('#login button[type=submit]')
   await board.waitForSelector('#conn.on', { timeout: 10000 })
 

@@ -21,8 +21,8 @@ t.test('listen, whisper and barge reach the supervisor\'s seat with the call\'s 
   const hotline = await startHotline(t, { HOTLINE_GREETING: 'none' })
   const admin = await tokenFor(hotline, 'admin', ADMIN_PASSWORD)
   const auth = (token: string) => ({ authorization: `Bearer ${token}` })
-  await hotline.app.inject({ method: 'POST', url: '/v1/users', headers: auth(admin), payload: { id: 'SUP2', displayName: '班长乙', role: 'supervisor', password: 'supervisor-pass' } })
-  const sup = await tokenFor(hotline, 'SUP2', 'supervisor-pass')
+  await hotline.app.inject({ method: 'POST', url: '/v1/users', headers: auth(admin), payload: { id: 'SUP2', displayName: '班长乙', role: 'supervisor', password: 'Supervisor-pass-1' } })
+  const sup = await tokenFor(hotline, 'SUP2', 'Supervisor-pass-1')
   const agentToken = await createAgent(hotline, admin, 'V1001', { seat: '1001' })
   const secret = hotline.config.HOTLINE_SEAT_SECRET
   const rest = new AriRest({ url: hotline.config.HOTLINE_ARI_URL, user: hotline.config.HOTLINE_ARI_USER, password: hotline.config.HOTLINE_ARI_PASSWORD })

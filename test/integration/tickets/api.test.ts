@@ -46,11 +46,11 @@ t.test('tickets over REST', async (t) => {
     return (res.json() as { token: string }).token
   }
   for (const [id, role] of [['tk-admin', 'admin'], ['tk-agent', 'agent'], ['tk-super', 'supervisor']] as const) {
-    await hotline.users.create({ id, displayName: id, role, password: `${id}-password` })
+    await hotline.users.create({ id, displayName: id, role, password: `${id}-Password` })
   }
-  const admin = await login('tk-admin', 'tk-admin-password')
-  const agent = await login('tk-agent', 'tk-agent-password')
-  const supervisor = await login('tk-super', 'tk-super-password')
+  const admin = await login('tk-admin', 'tk-admin-Password')
+  const agent = await login('tk-agent', 'tk-agent-Password')
+  const supervisor = await login('tk-super', 'tk-super-Password')
 
   // Units and their users.
   for (const [id, name, kind] of [['tk-housing', '住建局', 'department'], ['tk-district', '幸福区政府', 'district'], ['tk-water', '自来水公司', 'enterprise']]) {
@@ -70,12 +70,12 @@ t.test('tickets over REST', async (t) => {
   const agentWithUnit = await inject('POST', '/v1/users', admin, { id: 'tk-unit-x', displayName: 'x', role: 'agent', password: 'long-enough', unitId: 'tk-housing' })
   t.equal(agentWithUnit.statusCode, 400, 'only unit users belong to a unit')
   for (const [id, unitId] of [['tk-u-housing', 'tk-housing'], ['tk-u-district', 'tk-district'], ['tk-u-water', 'tk-water']]) {
-    const res = await inject('POST', '/v1/users', admin, { id, displayName: `${unitId} 经办人`, role: 'unit', password: `${id}-password`, unitId })
+    const res = await inject('POST', '/v1/users', admin, { id, displayName: `${unitId} 经办人`, role: 'unit', password: `${id}-Password`, unitId })
     t.equal(res.statusCode, 201, `unit user ${id} created`)
   }
-  const housing = await login('tk-u-housing', 'tk-u-housing-password')
-  const district = await login('tk-u-district', 'tk-u-district-password')
-  const water = await login('tk-u-water', 'tk-u-water-password')
+  const housing = await login('tk-u-housing', 'tk-u-housing-Password')
+  const district = await login('tk-u-district', 'tk-u-district-Password')
+  const water = await login('tk-u-water', 'tk-u-water-Password')
   t.match((await inject('GET', '/v1/users/tk-u-housing', admin)).json(), { role: 'unit', unitId: 'tk-housing' }, 'the user shows its unit')
 
   const categories = (await inject('GET', '/v1/ticket-categories', agent)).json() as { code: string; limitHours: number }[]
