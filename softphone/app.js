@@ -5,7 +5,7 @@
 // on screen and the ticket being written are kept in sessionStorage, so a reload in any phase
 // (ringing, talking, wrap-up) comes back to the same call and the same unsaved form.
 import { io } from '/socket.io/socket.io.esm.min.js'
-import { ApiError, api as request, command, session, socketErrorCode } from '/shared/api.js'
+import { ApiError, api as request, command, keepSocketSession, login, logout as endSession, onRenewed, session, socketAuth, socketErrorCode } from '/shared/api.js'
 import { duration } from '/shared/format.js'
 import { currentLang, errorText, setLang, t, translatePage } from './i18n.js'
 import { judgeMedia } from './media.js'
@@ -80,6 +80,8 @@ const panel = {
 
 // ------------------------------------------------------------------ REST and socket commands
 session.onUnauthorized = () => logout()
+// The session renews itself (public/shared/api.js); the panel keeps the current token.
+onRenewed((token) => { panel.token = token })
 const api = request
 /** @param {string} event @param {...unknown} args */
 const emit = (event, ...args) => command(panel.socket, event, ...args)
@@ -95,12 +97,11 @@ function flash(message, bad = true) {
 }
 
 // ------------------------------------------------------------------ login and seat
-async function login(ev) {
+async function submitLogin(ev) {
   ev.preventDefault()
   $('login-error').textContent = ''
   try {
-    const { token } = await api('POST', '/v1/auth/token', { username: $('login-user').value.trim(), password: $('login-pass').value })
-    session.token = token
+    const token = await login($('login-user').value.trim(), $('login-pass').value)
     panel.token = token
     panel.agentId = $('login-user').value.trim()
     sessionStorage.setItem('hotline.agent', panel.agentId ?? '')
@@ -110,8 +111,10 @@ async function login(ev) {
   }
 }
 
-function logout() {
-  session.token = null
+/** Forgets the session here; `signOut` also ends it on the server (POST /v1/auth/logout). @param {{ signOut?: boolean }} [opts] */
+function logout(opts = {}) {
+  if (opts.signOut) void endSession()
+  else session.token = null
   panel.token = null
   sessionStorage.removeItem(CALL_KEY)
   sessionStorage.removeItem(DRAFT_KEY)
@@ -192,14 +195,16 @@ function fillChoices() {
 
 function connectSocket() {
   panel.socket?.disconnect()
-  const socket = io('/agent', { auth: { token: panel.token }, transports: ['websocket'] })
+  const socket = io('/agent', { auth: socketAuth(), transports: ['websocket'] })
   panel.socket = socket
+  const renewAfterRefusal = keepSocketSession(socket)
   socket.on('connect', () => { indicator('ind-socket', 'on', 'socket.online'); void resync() })
   socket.on('disconnect', () => { indicator('ind-socket', 'off', 'socket.offline'); stateUnknown() })
-  socket.on('connect_error', (/** @type {Error} */ err) => {
+  socket.on('connect_error', async (/** @type {Error} */ err) => {
     indicator('ind-socket', 'off', 'socket.offline')
     stateUnknown()
     const code = socketErrorCode(err)
+    if (await renewAfterRefusal(err)) return
     if (code === 'HOTLINE_AUTH_UNAUTHORIZED' || code === 'HOTLINE_AUTH_FORBIDDEN') { logout(); $('login-error').textContent = errorText({ code }, 'login') }
   })
   socket.on('agent:state-changed', applyState)
@@ -725,9 +730,9 @@ function tick() {
 }
 
 function wire() {
-  $('login-form').addEventListener('submit', login)
+  $('login-form').addEventListener('submit', submitLogin)
   $('seat-form').addEventListener('submit', signIn)
-  $('btn-logout').addEventListener('click', async () => { try { await emit('agent:sign-out') } catch { /* keep logging out */ } logout() })
+  $('btn-logout').addEventListener('click', async () => { try { await emit('agent:sign-out') } catch { /* keep logging out */ } logout({ signOut: true }) })
   $('btn-lang').addEventListener('click', () => { setLang(currentLang() === 'zh-CN' ? 'en' : 'zh-CN'); relabel() })
   $('btn-ready').addEventListener('click', () => emit('agent:set-ready').then(applyState, (e) => flash(failure(e))))
   $('btn-not-ready').addEventListener('click', () => emit('agent:set-not-ready', { reason: $('sel-reason').value }).then(applyState, (e) => flash(failure(e))))

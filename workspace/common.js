@@ -1,38 +1,39 @@
-// Shared by the workspace pages: login (token kept in sessionStorage, as the wallboard does),
-// authenticated fetch, and small helpers. Chinese by default.
+// Shared by the workspace pages: login and the session (public/shared/api.js: tokens in
+// sessionStorage, renewed silently before they expire, sign-out on the server), authenticated
+// fetch, and small helpers. Chinese by default.
+import { ApiError, api as request, fetchWithSession, login as sessionLogin, logout, session } from '/shared/api.js'
+import { errorText, useTexts } from '/shared/i18n.js'
+import '/shared/password.js'
+
+useTexts({ 'zh-CN': {}, en: {} })
 export const $ = (id) => document.getElementById(id)
-const KEY = 'hotline.workspace.token'
-export let token = sessionStorage.getItem(KEY)
+export { fetchWithSession }
+// A session that ended (expired, revoked, signed out elsewhere): back to the login form.
+session.onUnauthorized = () => location.reload()
 
 export async function api(path, { method = 'GET', body } = {}) {
-  const res = await fetch(path, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined })
-  if (res.status === 401) { sessionStorage.removeItem(KEY); location.reload(); throw new Error('登录已过期') }
-  const type = res.headers.get('content-type') ?? ''
-  const data = type.includes('json') ? await res.json() : await res.text()
-  if (!res.ok) throw new Error(data?.message ?? `请求失败 (${res.status})`)
-  return data
+  return request(method, path, body)
 }
 
-/** Wires the #login form; calls start(token, claims) once logged in (now or from the stored token). */
+/** Wires the #login form; calls start(token, claims) once logged in (now or from the stored session). */
 export function login(start) {
   const form = $('login')
   form.addEventListener('submit', async (e) => {
     e.preventDefault()
     const f = new FormData(form)
-    const res = await fetch('/v1/auth/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: f.get('username'), password: f.get('password') }) })
-    const body = await res.json()
-    if (!res.ok) { $('login-error').textContent = body.message ?? '登录失败'; return }
-    sessionStorage.setItem(KEY, body.token)
-    go(body.token)
+    try {
+      go(await sessionLogin(String(f.get('username')), String(f.get('password'))))
+    } catch (err) {
+      $('login-error').textContent = err instanceof ApiError && err.code === 'HOTLINE_AUTH_UNAUTHORIZED' ? '工号或密码错误' : errorText(err instanceof ApiError ? err : null)
+    }
   })
-  $('logout')?.addEventListener('click', () => { sessionStorage.removeItem(KEY); location.reload() })
+  $('logout')?.addEventListener('click', async () => { await logout(); location.reload() })
   const go = (t) => {
-    token = t
     form.hidden = true
     $('app').hidden = false
     start(t, JSON.parse(atob(t.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))))
   }
-  if (token) go(token)
+  if (session.token) go(session.token)
   else form.hidden = false
 }
 

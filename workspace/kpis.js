@@ -1,6 +1,6 @@
 // The ticket KPI report page: the same JSON the API gives, drawn as a table (rates as percentages
 // with the exact fraction in data-value), the definitions printed under it, CSV downloads.
-import { $, api, login, pct, el, token } from './common.js'
+import { $, api, fetchWithSession, login, pct, el } from './common.js'
 
 const NAMES = {
   dimension: '维度', key: '对象', accepted: '受理', resolvedOnCall: '即办', dispatched: '派单', signedForInTime: '及时签收', closed: '办结', closedOnTime: '按时办结',
@@ -12,7 +12,7 @@ const NAMES = {
 const DIMS = { center: '中心', unit: '单位', category: '分类', line: '线路' }
 
 async function download(url, name) {
-  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } })
+  const res = await fetchWithSession(url)
   const blob = await res.blob()
   const a = el('a', { href: URL.createObjectURL(blob), download: name })
   a.click()

@@ -2,7 +2,8 @@
 // counting down, and the handling steps (sign for, progress, reply, attachments, return and
 // extension requests, 转办 and its review). The caller's number shows only when the caller allowed contact.
 import { io } from '/socket.io/socket.io.esm.min.js'
-import { $, api, el, fmtTime, login, token } from './common.js'
+import { keepSocketSession, socketAuth } from '/shared/api.js'
+import { $, api, el, fetchWithSession, fmtTime, login } from './common.js'
 
 const SECTIONS = [
   ['overdue', '已逾期'], ['due-soon', '即将到期'], ['new', '新工单（待签收）'], ['returned', '退回重办'], ['review', '待审核（下级答复）'],
@@ -157,20 +158,22 @@ async function openTicket(id) {
 }
 
 async function download(t, f) {
-  const res = await fetch(`/v1/tickets/${t.id}/attachments/${f.id}`, { headers: { authorization: `Bearer ${token}` } })
+  const res = await fetchWithSession(`/v1/tickets/${t.id}/attachments/${f.id}`)
   const a = el('a', { href: URL.createObjectURL(await res.blob()), download: f.name })
   a.click()
 }
 
-login(async (t, claims) => {
+login(async (_token, claims) => {
   me = { id: claims.sub, unitId: claims.unitId }
   if (claims.role !== 'unit') { toast('此工作台供承办单位使用'); return }
   units = await api('/v1/units')
   $('unit-name').textContent = `· ${units.find((u) => u.id === me.unitId)?.name ?? me.unitId}`
-  const socket = io('/unit', { auth: { token: t }, transports: ['websocket'] })
+  // The token is read at every (re)connect, renewals are passed to the open socket.
+  const socket = io('/unit', { auth: socketAuth(), transports: ['websocket'] })
+  const renewAfterRefusal = keepSocketSession(socket)
   socket.on('connect', () => { $('conn').classList.add('on'); void loadInbox() })
   socket.on('disconnect', () => $('conn').classList.remove('on'))
-  socket.on('connect_error', (err) => toast(err.message))
+  socket.on('connect_error', async (err) => { if (!(await renewAfterRefusal(err))) toast(err.message) })
   socket.on('ticket:notice', (n) => {
     const words = { dispatched: '新派工单', withdrawn: '工单已改派他处', ruled: '中心已审核', reminded: '催办', escalated: '升级督办', transferred: '转办工单', reviewed: '上级已审核', changed: '工单有更新' }
     toast(`${words[n.reason] ?? '更新'}：${n.number}`)

@@ -3,7 +3,8 @@
 // today's progress, coverage and callback figures, CSV downloads. Plain REST with the session's
 // token (/shared/api.js). It refreshes every 10 s; rows are keyed, and a field the operator has
 // changed and not saved keeps their value across refreshes (marked until saved).
-import { ApiError, api, login, session } from '/shared/api.js'
+import { ApiError, api, fetchWithSession, login, logout, session } from '/shared/api.js'
+import '/shared/password.js'
 import { dayIn, percent } from '/shared/format.js'
 import { currentLang, errorText, setLang, t, translatePage, useTexts } from '/shared/i18n.js'
 import { TEXTS } from './texts.js'
@@ -69,7 +70,7 @@ function clean(tr) { for (const i of tr.querySelectorAll('input')) i.dataset.dir
 /** @param {string} path @param {string} name */
 async function download(path, name) {
   try {
-    const res = await fetch(path, { headers: { authorization: `Bearer ${session.token}` } })
+    const res = await fetchWithSession(path)
     if (!res.ok) throw new ApiError((await res.json().catch(() => ({}))).code ?? `HTTP_${res.status}`, res.statusText, res.status)
     const a = document.createElement('a')
     a.href = URL.createObjectURL(await res.blob())
@@ -168,7 +169,7 @@ $('login').addEventListener('submit', async (/** @type {SubmitEvent} */ e) => {
     $('login-error').textContent = errorText(err instanceof ApiError ? err : null, 'login')
   }
 })
-$('logout').addEventListener('click', () => { session.token = null; location.reload() })
+$('logout').addEventListener('click', async () => { await logout(); location.reload() })
 $('lang').addEventListener('click', () => { setLang(currentLang() === 'zh-CN' ? 'en' : 'zh-CN'); relabel() })
 $('day').addEventListener('change', refresh)
 $('csv-progress').onclick = () => { const d = $('day').value || zoneDay(); download(`/v1/follow-ups/progress?day=${d}&format=csv`, `follow-up-progress-${d}.csv`) }

@@ -102,7 +102,19 @@ const SHARED = {
     'error.HOTLINE_FOLLOW_UP_NOT_FOUND': '找不到该回访活动或中继',
     'error.HOTLINE_FOLLOW_UP_INVALID': '设置无效，请检查后重试',
     'error.HOTLINE_FOLLOW_UP_CONFLICT': '设置冲突，请刷新后重试',
-    'error.HOTLINE_REPORTS_BAD_RANGE': '日期范围无效'
+    'error.HOTLINE_REPORTS_BAD_RANGE': '日期范围无效',
+    'error.HOTLINE_AUTH_PASSWORD_CHANGE_REQUIRED': '请先修改初始密码',
+    'error.HOTLINE_AUTH_REFRESH_INVALID': '登录已失效，请重新登录',
+    'error.HOTLINE_AUTH_LOCKED': '登录失败次数过多，账号已临时锁定，请稍后再试',
+    'error.HOTLINE_AUTH_RATE_LIMITED': '登录尝试过于频繁，请稍后再试',
+    'error.HOTLINE_USERS_WEAK_PASSWORD': '新密码不符合要求：至少 10 位，包含大写字母、小写字母、数字、其他字符中的三类，不能是工号，也不能与原密码相同',
+    'error.HOTLINE_USERS_OWN_ROLE': '不能修改自己的角色',
+    'password.title': '请修改初始密码',
+    'password.hint': '初始密码只能用于修改密码。新密码至少 10 位，包含大写字母、小写字母、数字、其他字符中的三类，不能是工号。',
+    'password.new': '新密码',
+    'password.repeat': '再次输入新密码',
+    'password.mismatch': '两次输入的新密码不一致',
+    'password.submit': '修改密码'
   },
   en: {
     'error.unknown': 'That did not work ({code}); try again or ask an administrator',
@@ -145,6 +157,18 @@ const SHARED = {
     'error.HOTLINE_FOLLOW_UP_NOT_FOUND': 'No such campaign or trunk',
     'error.HOTLINE_FOLLOW_UP_INVALID': 'Not a valid setting; check and try again',
     'error.HOTLINE_FOLLOW_UP_CONFLICT': 'Conflicting settings; reload and try again',
-    'error.HOTLINE_REPORTS_BAD_RANGE': 'Not a valid date range'
+    'error.HOTLINE_REPORTS_BAD_RANGE': 'Not a valid date range',
+    'error.HOTLINE_AUTH_PASSWORD_CHANGE_REQUIRED': 'Change the initial password first',
+    'error.HOTLINE_AUTH_REFRESH_INVALID': 'Your session has ended; log in again',
+    'error.HOTLINE_AUTH_LOCKED': 'Too many failed logins: the account is locked for a while; try again later',
+    'error.HOTLINE_AUTH_RATE_LIMITED': 'Too many login attempts; try again later',
+    'error.HOTLINE_USERS_WEAK_PASSWORD': 'The new password does not meet the rules: at least 10 characters, three of upper case, lower case, digits and other characters, not the user id and not the current password',
+    'error.HOTLINE_USERS_OWN_ROLE': 'You cannot change your own role',
+    'password.title': 'Change the initial password',
+    'password.hint': 'The initial password is good for changing it only. The new one needs at least 10 characters, three of upper case, lower case, digits and other characters, and must not be the user id.',
+    'password.new': 'New password',
+    'password.repeat': 'New password again',
+    'password.mismatch': 'The two new passwords differ',
+    'password.submit': 'Change password'
   }
 }

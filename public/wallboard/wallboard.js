@@ -5,7 +5,8 @@
 // data changed, so an update touches only the rows it carries. Durations (longest wait, time in
 // state, call length) tick here every second from the epoch timestamps the server sends.
 import { io } from '/socket.io/socket.io.esm.min.js'
-import { ApiError, command as ack, login, session, socketErrorCode } from '/shared/api.js'
+import { ApiError, command as ack, keepSocketSession, login, logout, session, socketAuth, socketErrorCode } from '/shared/api.js'
+import '/shared/password.js'
 import { duration, esc, percent } from '/shared/format.js'
 import { currentLang, errorText, setLang, t, translatePage, useTexts } from '/shared/i18n.js'
 import { TEXTS } from './texts.js'
@@ -60,7 +61,8 @@ $('login').addEventListener('submit', async (/** @type {SubmitEvent} */ e) => {
     $('login-error').textContent = errorText(err instanceof ApiError ? err : null, 'login')
   }
 })
-$('logout').addEventListener('click', () => { session.token = null; socket?.disconnect(); location.reload() })
+$('logout').addEventListener('click', async () => { socket?.disconnect(); await logout(); location.reload() })
+session.onUnauthorized = () => { socket?.disconnect(); showLogin(errorText({ code: 'HOTLINE_AUTH_UNAUTHORIZED' })) }
 $('lang').addEventListener('click', () => { setLang(currentLang() === 'zh-CN' ? 'en' : 'zh-CN'); relabel() })
 $('seat').value = localStorage.getItem('hotline.supervisorSeat') ?? ''
 $('seat').addEventListener('change', () => localStorage.setItem('hotline.supervisorSeat', $('seat').value.trim()))
@@ -69,20 +71,23 @@ $('seat').addEventListener('change', () => localStorage.setItem('hotline.supervi
 /** @param {string} connKey @param {'on' | 'off'} cls */
 function conn(connKey, cls) { $('conn').dataset.i18n = connKey; $('conn').textContent = t(connKey); $('conn').className = `conn ${cls}` }
 
-/** @param {string} token */
-function start(token) {
+/** @param {string} _token the socket reads the session's current one at every connect */
+function start(_token) {
   $('login').hidden = true
   $('board').hidden = false
-  socket = io('/supervisor', { auth: { token, stream: 'wallboard' }, transports: ['websocket'] })
+  // The auth is read at every (re)connect: after a renewal the new token (public/shared/api.js).
+  socket = io('/supervisor', { auth: socketAuth({ stream: 'wallboard' }), transports: ['websocket'] })
+  const renewAfterRefusal = keepSocketSession(socket)
   socket.on('connect', () => {
     conn('conn.on', 'on')
     // A (re)connecting page always starts from a whole snapshot.
     ack(socket, 'wallboard:snapshot').then(setSnapshot, (err) => toast(errorText(err), true))
   })
   socket.on('disconnect', () => conn('conn.retry', 'off'))
-  socket.on('connect_error', (/** @type {Error} */ err) => {
+  socket.on('connect_error', async (/** @type {Error} */ err) => {
     conn('conn.off', 'off')
     const code = socketErrorCode(err)
+    if (await renewAfterRefusal(err)) return
     if (code === 'HOTLINE_AUTH_UNAUTHORIZED' || code === 'HOTLINE_AUTH_FORBIDDEN') { session.token = null; socket.disconnect(); showLogin(errorText({ code }, 'login')) }
   })
   socket.on('wallboard:snapshot', setSnapshot)
