@@ -4,7 +4,7 @@
  * Prints the lag from a change (the first event a push carries, stamped by the server) to its
  * delivery at each socket (median, p99, max), the sockets dropped, and the server's CPU.
  *
- * The server runs as its own process (node src/main.ts), so its CPU is measured alone, from
+ * The server runs as its own process (node dist/server/main.js, the build), so its CPU is measured alone, from
  * /proc; the 1,000 sockets live in this process. Both sides use the same clock (one machine).
  *
  *   BENCH_WB_SOCKETS (1000), BENCH_WB_RATE (20 calls/s), BENCH_WB_SECONDS (30)
@@ -12,11 +12,11 @@
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
-import path from 'node:path'
 import { io as connect, type Socket } from 'socket.io-client'
 import { seatPassword } from '../src/auth/seat-credentials.ts'
 import type { WallboardSnapshot, WallboardUpdate } from '../src/supervision/model.ts'
 import { ADMIN_PASSWORD, firstPasswordChanged, resetWorld, waitFor } from '../test/helpers/hotline.ts'
+import { builtServer } from '../test/helpers/build.ts'
 import { REPO, serviceEnv, testConfig } from '../test/helpers/services.ts'
 import { CARRIER_IP, injectionFile, PBX_SIP, registerSeats, renderScenario, startSipp, type SippProcess } from '../test/helpers/sipp.ts'
 
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const env = { ...process.env, ...serviceEnv(), LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: '0', HOTLINE_ADMIN_PASSWORD: ADMIN_PASSWORD, HOTLINE_GREETING: 'none',
     // 41 people log in from one loopback address within a second: the per-address login limit is for attackers, not for this set-up.
     HOTLINE_LOGIN_RATE_PER_MIN: '100000' }
-  const server = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'src/main.ts')], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const server = spawn(process.execPath, ['--enable-source-maps', builtServer()], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   server.stdout!.on('data', (d) => { out = (out + d).slice(-20000) })
   server.stderr!.on('data', (d) => { out = (out + d).slice(-20000) })

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `hotline <command>` (serve | migrate | check-config): runs the TypeScript sources directly
-// through tsx's loader (no separate build step).
+// `hotline <command>` (serve | migrate | check-config): runs the built JavaScript in dist/server
+// (`npm run build`, which `npm start` and `npm test` run first): no TypeScript is compiled when
+// the process starts.
 //
 // On a machine set up by `npm start`, the same local settings it uses are read here too: the
 // services' addresses and the generated secrets in $HOTLINE_STATE_DIR/services.env (default
@@ -9,8 +10,7 @@
 // container, a deployment) only the environment counts.
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { register } from 'tsx/esm/api'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const localSettings = path.join(process.env.HOTLINE_STATE_DIR ?? path.join(repo, '.hotline'), 'services.env')
@@ -21,5 +21,10 @@ if (existsSync(localSettings)) {
   }
 }
 
-register()
-await import('../src/cli.ts')
+const cli = path.join(repo, 'dist', 'server', 'cli.js')
+if (!existsSync(cli)) {
+  process.stderr.write(`hotline: ${path.relative(process.cwd(), cli) || cli} is missing: build the server first (npm run build)\n`)
+  process.exit(2)
+}
+process.setSourceMapsEnabled(true)
+await import(pathToFileURL(cli).href)

@@ -10,7 +10,7 @@ say() { printf 'hotline: %s\n' "$*"; }
 pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 
 server=$(cat "$SERVER_PIDF" 2>/dev/null || true)
-if [[ "$server" =~ ^[0-9]+$ ]] && pid_alive "$server" && tr "\0" " " <"/proc/$server/cmdline" 2>/dev/null | grep -q "src/main.ts"; then
+if [[ "$server" =~ ^[0-9]+$ ]] && pid_alive "$server" && tr "\0" " " <"/proc/$server/cmdline" 2>/dev/null | grep -q "dist/server/main.js"; then
   kill -TERM "$server"
   for _ in $(seq 150); do pid_alive "$server" || break; sleep 0.1; done
   if pid_alive "$server"; then kill -KILL "$server"; say "server (pid $server) did not stop in 15 s: killed"; else say "server (pid $server) stopped"; fi

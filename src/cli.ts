@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig, redactedConfig } from './config.ts'
 import { createSql } from './db/sql.ts'
 import { migrate } from './db/migrate.ts'
-import { serve } from './main.ts'
+import { serve } from './serve.ts'
 
 const USAGE = `usage: hotline <command>
   serve          run the server (migrates first)

@@ -1,17 +1,17 @@
 /**
- * The server as its own process (node src/main.ts), for tests that kill it with SIGKILL and
- * start it again. Stopped by its own pid at teardown.
+ * The server as its own process (node dist/server/main.js, the build production runs), for tests
+ * that kill it with SIGKILL and start it again. Stopped by its own pid at teardown.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import path from 'node:path'
 import type { Test } from 'tap'
+import { builtServer } from './build.ts'
 import { REPO, serviceEnv } from './services.ts'
 import { firstPasswordChanged } from './hotline.ts'
 
 export interface ServerProcess { child: ChildProcess; url: string; log: () => string; kill(signal?: NodeJS.Signals): Promise<void> }
 
 export async function spawnServer(t: Test, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'src/main.ts')], {
+  const child = spawn(process.execPath, ['--enable-source-maps', builtServer()], {
     cwd: REPO,
     env: { ...process.env, ...serviceEnv(), LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe']

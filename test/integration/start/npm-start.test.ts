@@ -2,6 +2,7 @@
  * `npm start` as a newcomer uses it: it prints what it does and where it listens and nothing else
  * (no raw ARI notices, no stack traces); a second `npm start` says in one line that one runs;
  * `node bin/hotline.js check-config` as the README writes it reads the same local settings;
+ * the server runs the build (dist/server) and prints its time to ready;
  * SIGINT and SIGTERM to the npm process stop the server and the local services it started
  * (checked by their pids). Runs with a state folder of its own, its own PostgreSQL and Redis on
  * other ports; Asterisk is the suite's (given as an external HOTLINE_ARI_URL, so left alone).
@@ -65,6 +66,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     await new Promise((r) => setTimeout(r, 300))
     const start = run.output()
     t.match(start, `hotline: listening on http://127.0.0.1:${port}`, 'it says where it listens')
+    // The time to ready, from the process's start (bench:startup measures it; the aim is < 1 s).
+    const ready = await waitFor('the ready line', async () => /hotline: ready (\d+) ms after the process started \(ARI, PostgreSQL, Redis connected, migrations checked\)/.exec(run.output()) ?? undefined, 20_000, 100)
+    t.ok(Number(ready[1]) > 0, `it says when it was ready (${ready[1]} ms after the process started)`)
+    t.match(readFileSync(`/proc/${pids.server}/cmdline`, 'utf8'), 'dist/server/main.js', 'the server runs the build, not the TypeScript sources')
     t.notMatch(start, /deprecated version of Swagger|\[\s*'/, 'no raw ARI library notice')
     t.notMatch(start, /"url":"\/(softphone|wallboard|dialer)\//, 'no static file request logged')
     t.notMatch(start, /Error|at .*\.ts:\d+/, 'no error or stack trace')
