@@ -14,7 +14,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { createHotline, type Hotline } from '../src/app.ts'
 import { seatPassword } from '../src/auth/seat-credentials.ts'
@@ -85,10 +85,15 @@ function phone(port: number, vars: { RING_MS: number; TALK_MS: number }, traceDi
 
 interface CarrierResult { successful: number; failed: number; trace: string }
 
+/** Calls the carrier offered, per system name (the ARI requests per call divide by it). */
+const offered = new Map<string, number>()
+
 async function carrier(dialled: string, callers: string[], rate: number, maxWaitMs: number, traceDir: string, tag: string): Promise<CarrierResult> {
   const file = renderScenario('bench/sipp/uac-caller-until-agent-bye.xml', { CALLER: '[field0]', MAX_WAIT_MS: maxWaitMs })
   const csv = injectionFile(callers.map((c) => [c]))
   const trace = path.join(traceDir, `carrier-${tag}.log`)
+  const system = tag.split('-')[0]!
+  offered.set(system, (offered.get(system) ?? 0) + callers.length)
   const run = await startSipp([PBX_SIP, '-sf', file, '-inf', csv, '-s', dialled, '-i', CARRIER_IP, '-p', '5180', '-mi', CARRIER_IP,
     '-m', String(callers.length), '-l', String(callers.length), '-r', String(rate), '-trace_msg', '-message_file', trace], Math.ceil(callers.length / rate) + maxWaitMs / 1000 + 30).done
   const count = (label: string) => Number(new RegExp(`${label}\\s*\\|[^|]*\\|\\s*(\\d+)`).exec(run.stdout)?.[1] ?? NaN)
@@ -175,16 +180,20 @@ async function main() {
   try {
     for (const p of PHONES) await registerSeats(p.seats.map((seat) => ({ seat, password: seatPassword(config.HOTLINE_SEAT_SECRET, seat) })), p.port, 3600)
     const systems = [await ours(hotline), appQueue()]
-    const results: Record<string, { free: Awaited<ReturnType<typeof freeAgentLatency>>; freed: Awaited<ReturnType<typeof agentFreedLatency>>; load: Awaited<ReturnType<typeof loadSteps>>; pbxCpuS: number }> = {}
+    const results: Record<string, { free: Awaited<ReturnType<typeof freeAgentLatency>>; freed: Awaited<ReturnType<typeof agentFreedLatency>>; load: Awaited<ReturnType<typeof loadSteps>>; pbxCpuS: number; ari: Map<string, number> }> = {}
+    const ariNow = () => new Map(hotline.ari.rest.requestCounts)
     for (const [i, sys] of systems.entries()) {
       process.stderr.write(`${sys.name}: free-agent latency…\n`)
       const cpu0 = pbxCpuTicks()
+      const ari0 = ariNow()
       const free = await freeAgentLatency(sys, traceDir, `15${i}`)
       process.stderr.write(`${sys.name}: agent-freed latency…\n`)
       const freed = await agentFreedLatency(sys, traceDir, `15${i}`)
       process.stderr.write(`${sys.name}: load steps ${LOAD_STEPS.join(', ')} calls/s…\n`)
       const load = await loadSteps(sys, traceDir, `16${i}`)
-      results[sys.name] = { free, freed, load, pbxCpuS: (pbxCpuTicks() - cpu0) / 100 }
+      // This server's ARI requests over the system's run (hotline_ari_requests_total on /metrics); app_queue's calls send none.
+      const ari = new Map([...ariNow()].map(([route, n]) => [route, n - (ari0.get(route) ?? 0)] as [string, number]).filter(([, n]) => n > 0))
+      results[sys.name] = { free, freed, load, pbxCpuS: (pbxCpuTicks() - cpu0) / 100, ari }
     }
     const ms = (v: number | null) => (v === null ? '—' : `${v.toFixed(1)} ms`)
     const row = (label: string, f: (r: (typeof results)[string]) => string) => `| ${label} | ${systems.map((s) => f(results[s.name]!)).join(' | ')} |`
@@ -202,6 +211,15 @@ async function main() {
     console.log(row('highest offered load with no failed call (40 agents)', (r) => `${r.load.highest} calls/s`))
     console.log(row('  steps (connected/offered)', (r) => r.load.steps.map((s) => `${s.rate}/s:${s.successful}/${s.calls}`).join(' ')))
     console.log(row('Asterisk CPU over the run', (r) => `${r.pbxCpuS.toFixed(1)} s`))
+    const perCall = (name: string) => (offered.get(name) ? ([...results[name]!.ari.values()].reduce((a, b) => a + b, 0) / offered.get(name)!) : 0)
+    console.log(row('  per offered call', (r) => `${((r.pbxCpuS * 1000) / Math.max(1, offered.get(systems.find((s) => results[s.name] === r)!.name) ?? 1)).toFixed(1)} CPU-ms`))
+    console.log(row('ARI requests per offered call (this server)', (r) => { const name = systems.find((s) => results[s.name] === r)!.name; return name === 'hotline' ? perCall(name).toFixed(1) : '— (dialplan)' }))
+    const hot = results.hotline
+    if (hot) {
+      const calls = Math.max(1, offered.get('hotline') ?? 1)
+      console.log(`\nARI requests per offered call by route (${offered.get('hotline')} calls): ${[...hot.ari].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r} ${(n / calls).toFixed(2)}`).join(', ')}`)
+    }
+    console.log(`machine load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`)
   } finally {
     await hotline.close()
   }

@@ -16,6 +16,7 @@ import { ADMIN_PASSWORD, resetWorld, waitFor } from '../test/helpers/hotline.ts'
 import { testConfig } from '../test/helpers/services.ts'
 import { CITIZEN_IP, CITIZEN_PORT, resetDialer } from '../test/helpers/dialer.ts'
 import { renderScenario, startSipp } from '../test/helpers/sipp.ts'
+import { probeLines, startProbe } from './probe.ts'
 
 const TASKS = Number(process.env.BENCH_DIALER_TASKS ?? 10_000)
 const CPS = Number(process.env.BENCH_DIALER_CPS ?? 20)
@@ -47,12 +48,17 @@ async function main(): Promise<void> {
   await sql`insert into follow_up_tasks (ticket_id, line_number, phone_number, due_at)
     select id, line_number, caller_number, ${new Date(start)}::timestamptz + ((substr(number, 16)::int - 1) * ${1000 / CPS}) * interval '1 millisecond'
     from tickets where number like '12345-20000101-%'`
+  const probe = startProbe()
   process.stdout.write(`bench:dialer — ${TASKS} tasks due at ${CPS}/s (max ${CONCURRENT} at once), citizen phones on ${CITIZEN_IP}:${CITIZEN_PORT}\n`)
 
+  // A run that falls behind still prints what it did (the unfinished tasks count as lost).
+  let finished = true
   await waitFor('every task to be finished', async () => {
     const [r] = await sql<{ n: number }[]>`select count(*)::int as n from follow_up_tasks where status in ('due', 'in-progress')`
     return r!.n === 0 ? r : undefined
-  }, Math.ceil(expectedS * 2 + 90) * 1000, 1000)
+  }, Math.ceil(expectedS * 2 + 90) * 1000, 1000).catch((err: Error) => { finished = false; process.stdout.write(`${err.message}\n`) })
+  const carried = await probe.stop()
+  const ariRequests = new Map(hotline.ari.rest.requestCounts)
   await hotline.close()
   phone.stop()
   await phone.done
@@ -79,6 +85,8 @@ async function main(): Promise<void> {
   }
   const twice = [...dialogs.values()].filter((s) => s.size > 1).length
   const lost = TASKS - counts!.total + counts!.other
+  const attempts = results.reduce((n, r) => n + r.n, 0)
+  const ariTotal = [...ariRequests.values()].reduce((a, b) => a + b, 0)
   process.stdout.write([
     `pace:            ${pace.toFixed(2)} calls/s achieved, ${CPS} configured (${first.length} first attempts over ${span.toFixed(1)} s)`,
     `due → dialled:   median ${median} ms, p99 ${p99} ms`,
@@ -86,9 +94,12 @@ async function main(): Promise<void> {
     `outcomes:        ${results.map((r) => `${r.result} ${r.n}`).join(', ')}`,
     `lost:            ${lost}`,
     `dialled twice:   ${twice} (of ${dialogs.size} attempts the phones saw)`,
+    ...probeLines(carried, (l) => `${(l + ':').padEnd(17)}`),
+    `Asterisk / call: ${((carried.asteriskCpuS * 1000) / Math.max(1, attempts)).toFixed(1)} CPU-ms per attempt (${attempts} attempts)`,
+    `ARI / call:      ${(ariTotal / Math.max(1, attempts)).toFixed(1)} requests per attempt (${[...ariRequests].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r} ${(n / Math.max(1, attempts)).toFixed(2)}`).join(', ')})`,
     ''
   ].join('\n'))
-  process.exitCode = lost === 0 && twice === 0 ? 0 : 1
+  process.exitCode = finished && lost === 0 && twice === 0 ? 0 : 1
 }
 
 main().catch((err) => { process.stderr.write(`bench:dialer failed: ${(err as Error).stack ?? String(err)}\n`); process.exit(1) })

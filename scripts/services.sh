@@ -173,7 +173,9 @@ pbx_render() {
 pbx_start_once() {
   rm -f "$ROOT/var/lib/asterisk/astdb.sqlite3" "$ROOT/run/asterisk/asterisk.ctl"   # no stale registrations
   # chroot execs asterisk, so $! is Asterisk's own pid; -f: no fork; setsid: own session, survives us.
-  setsid chroot "$ROOT" /usr/sbin/asterisk -f -U asterisk -G asterisk -vvv >"$PBX_LOG" 2>&1 </dev/null 9>&- &
+  # No -v: verbose lines would be formatted for every call (logger.conf keeps notices and up);
+  # HOTLINE_PBX_VERBOSE=3 brings them back for a debugging run.
+  setsid chroot "$ROOT" /usr/sbin/asterisk -f -U asterisk -G asterisk ${HOTLINE_PBX_VERBOSE:+-$(printf 'v%.0s' $(seq "$HOTLINE_PBX_VERBOSE"))} >"$PBX_LOG" 2>&1 </dev/null 9>&- &
   echo $! > "$PBX_PIDF"
   local p deadline=$(( $(now_ms) + 30000 ))
   p=$(cat "$PBX_PIDF")

@@ -105,7 +105,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   const sql = createSql(config.DATABASE_URL)
   const redis = createRedis(config.REDIS_URL)
   const ari = new AriConnection({ url: config.HOTLINE_ARI_URL, user: config.HOTLINE_ARI_USER, password: config.HOTLINE_ARI_PASSWORD, app: config.HOTLINE_ARI_APP, log: log.child({ component: 'ari' }) })
-  const metrics = createMetrics()
+  const metrics = createMetrics({ ariRequests: () => ari.rest.requestCounts })
   // The one consumer of the Stasis app's events: each capability registers what it owns.
   const router = new AriRouter(log.child({ component: 'ari-router' }))
 
@@ -258,7 +258,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   // and agents held by a call that no longer exists: after every (re)connect and on a timer.
   const reconcileAttempts = async () => {
     if (!ari.connected) return
-    await followUps.dialer.recover()
+    await followUps.dialer.recover({ confirmGone: true })
     await callbacks.recover()
     await calls.releaseStrandedAgents((callId) => callbacks.isDialling(callId))
   }

@@ -26,7 +26,7 @@ import type { TicketService } from '../tickets/service.ts'
 import { type AttemptOutcome, type Campaign, type ClaimedFollowUp, type SurveyAnswer, type Trunk } from './model.ts'
 import { afterAttempt, burstFor, campaignForLine, concurrencyLeft, dialEndpoint, isWithinWindows, refill, unansweredOutcome, type Bucket } from './rules.ts'
 import type { AttemptRow, FollowUpStore } from './store.ts'
-import { SurveyCall } from './survey.ts'
+import { RECORDER_ARG, SurveyCall } from './survey.ts'
 import type { NumberPlan } from '../number-plan/rules.ts'
 
 export const FOLLOW_UP_ENTRY = STASIS_ENTRY.followUp
@@ -56,6 +56,8 @@ interface Live {
   taskId: number
   ticketId: string | null
   survey?: SurveyCall
+  /** Keys pressed after the answer but before the survey was set up (a busy server): replayed. */
+  early?: string[]
 }
 
 const DIALER_ACTOR: Actor = { id: 'follow-up-dialer', role: 'system', unitId: null }
@@ -64,6 +66,8 @@ export class FollowUpDialer {
   private readonly buckets = new Map<string, Bucket>()
   /** Channels this process dialled or took over: recovery leaves them alone. */
   private readonly live = new Map<string, Live>()
+  /** Channels of live attempts missing from the PBX's list at the last timed recovery. */
+  private readonly missing = new Set<string>()
   private readonly lanes = new Lanes()
   private ticking: Promise<number> | null = null
   private timer: NodeJS.Timeout | undefined
@@ -74,7 +78,9 @@ export class FollowUpDialer {
 
   start(): void {
     if (this.deps.settings.tickMs <= 0 || this.timer) return
-    this.timer = setInterval(() => { void this.tick().catch((err) => this.deps.log.error({ err }, 'dialer tick failed')) }, this.deps.settings.tickMs)
+    // The timer's passes do not wait for their calls to be placed: a slow originate (a busy PBX)
+    // must not hold back the next due task, or the pace falls behind the due times.
+    this.timer = setInterval(() => { void this.pass(false).catch((err) => this.deps.log.error({ err }, 'dialer tick failed')) }, this.deps.settings.tickMs)
     this.timer.unref()
   }
 
@@ -82,15 +88,24 @@ export class FollowUpDialer {
     this.stopped = true
     clearInterval(this.timer)
     await this.ticking
+    await Promise.all(this.placing)
     await this.lanes.idle()
   }
 
-  /** One scheduling pass; returns how many calls it placed. Overlapping calls share one pass. */
-  tick(): Promise<number> {
-    if (this.stopped) return Promise.resolve(0)
-    if (this.ticking) return this.ticking
-    this.ticking = this.tickOnce().finally(() => { this.ticking = null })
-    return this.ticking
+  /** One scheduling pass; returns how many calls it placed, once they are placed. Overlapping calls share one pass. */
+  async tick(): Promise<number> {
+    return this.pass(true)
+  }
+
+  /** Originations under way (the timer's passes leave them running). */
+  private readonly placing = new Set<Promise<void>>()
+
+  private async pass(waitForCalls: boolean): Promise<number> {
+    if (this.stopped) return 0
+    if (!this.ticking) this.ticking = this.tickOnce().finally(() => { this.ticking = null })
+    const placed = await this.ticking
+    if (waitForCalls) await Promise.all(this.placing)
+    return placed
   }
 
   private async tickOnce(): Promise<number> {
@@ -102,8 +117,10 @@ export class FollowUpDialer {
       const running = campaigns.filter((c) => c.trunkId === trunk.id && c.state === 'running')
       if (running.length === 0) continue
       const open = running.filter((c) => isWithinWindows(now, c.windows, settings.timeZone)).map((c) => c.id)
-      const free = concurrencyLeft(trunk.maxConcurrent, await store.activeOnTrunk(trunk.id))
       const bucket = refill(this.buckets.get(trunk.id), now, trunk.callsPerSecond, burstFor(trunk.callsPerSecond))
+      // No token, no query: the trunk's open attempts are counted only when a call may be placed.
+      if (Math.floor(bucket.tokens) <= 0) { this.buckets.set(trunk.id, bucket); continue }
+      const free = concurrencyLeft(trunk.maxConcurrent, await store.activeOnTrunk(trunk.id))
       const limit = Math.min(free, Math.floor(bucket.tokens))
       if (limit <= 0) { this.buckets.set(trunk.id, bucket); continue }
       const claimed = await store.claimFollowUps({
@@ -111,8 +128,15 @@ export class FollowUpDialer {
         campaignOf: (line) => campaignForLine(campaigns, line)?.id ?? 'default'
       })
       this.buckets.set(trunk.id, { tokens: bucket.tokens - claimed.length, at: bucket.at })
-      // The claimed attempts are already recorded: place their calls side by side.
-      await Promise.all(claimed.map((c) => this.dial(c, campaigns.find((k) => k.id === c.campaignId) ?? campaigns.find((k) => k.id === 'default')!, trunk.dialTemplate)))
+      // The claimed attempts are already recorded: place their calls side by side, without
+      // holding the pass (the next one may claim while these are still being originated).
+      for (const c of claimed) {
+        const campaign = campaigns.find((k) => k.id === c.campaignId) ?? campaigns.find((k) => k.id === 'default')!
+        const p: Promise<void> = this.dial(c, campaign, trunk.dialTemplate)
+          .catch((err) => this.deps.log.error({ err, taskId: c.taskId }, 'placing a follow-up call failed'))
+          .finally(() => { this.placing.delete(p) })
+        this.placing.add(p)
+      }
       placed += claimed.length
     }
     return placed
@@ -170,7 +194,10 @@ export class FollowUpDialer {
       case 'ChannelDtmfReceived': {
         const live = this.live.get(event.channel.id)
         // onKey queues itself in the channel's lane (a lane must not wait on itself).
-        return live?.survey ? live.survey.onKey(event.digit) : Promise.resolve()
+        if (live?.survey) return live.survey.onKey(event.digit)
+        // Answered, survey not started yet (its StasisStart still in hand): the key is kept.
+        if (live) (live.early ??= []).push(event.digit)
+        return Promise.resolve()
       }
       case 'StasisEnd':
       case 'ChannelDestroyed': {
@@ -205,6 +232,15 @@ export class FollowUpDialer {
 
   /** StasisStart of an answered follow-up call (registered as a Stasis entry with the call flow). */
   onAnswered(channel: AriChannel, args: string[]): Promise<void> {
+    if (args[0] === RECORDER_ARG) {
+      // The survey's recorder (a snoop on the citizen's channel): in the citizen's lane.
+      const parent = args[1] ?? ''
+      return this.lanes.run(parent, async () => {
+        const survey = this.live.get(parent)?.survey
+        if (survey && survey.recorderId === channel.id) await survey.recorderReady()
+        else await this.deps.rest.hangup(channel.id).catch(() => undefined)
+      })
+    }
     return this.lanes.run(channel.id, async () => {
       const { store, clock, rest, log } = this.deps
       const attempt = args[0] ? await store.attempt(args[0]) : null
@@ -238,7 +274,7 @@ export class FollowUpDialer {
     let evaluated: { outcome: AttemptOutcome; answer: SurveyAnswer; digits: string } | null = null
     const matter = MATTER_PROMPTS.has(ticket.categoryCode) ? `survey-matter-${ticket.categoryCode}` : 'survey-matter-other'
     const survey = new SurveyCall({ rest, log: log.child({ channelId: channel.id }) }, channel.id, recordingName,
-      { inputTimeoutMs: settings.inputTimeoutMs, opening: ['sound:hotline/survey-center', `sound:hotline/${matter}`] },
+      { inputTimeoutMs: settings.inputTimeoutMs, opening: ['sound:hotline/survey-center', `sound:hotline/${matter}`], app: settings.app },
       async (answer, digits) => { evaluated = { outcome: await this.evaluate(attempt, ticket.id, answer, digits, recordingName), answer, digits } },
       async (end) => {
         this.live.delete(channel.id)
@@ -247,13 +283,17 @@ export class FollowUpDialer {
         else await this.finishAttempt(attempt, end.kind === 'no-input' ? 'no-input' : 'hung-up', null, { digits: end.digits || null })
       })
     survey.run = (work) => this.lanes.run(channel.id, work)
+    const early = this.live.get(channel.id)?.early ?? []
     this.live.set(channel.id, { attemptId: attempt.id, taskId: attempt.taskId, ticketId: ticket.id, survey })
     try {
       await survey.start()
     } catch (err) {
       log.warn({ err: (err as Error).message, channelId: channel.id }, 'survey could not start')
       await survey.end()
+      return
     }
+    // Keys pressed while the survey was being set up count as pressed during its opening (after this lane's turn).
+    for (const digit of early) void survey.onKey(digit)
   }
 
   /** The citizen's answer goes to the ticket (the ticket's rules reopen it when unsatisfied). */
@@ -317,17 +357,25 @@ export class FollowUpDialer {
    * gone lost their end in an event gap (a reconnect): they are closed as if the end had come,
    * so the trunk's capacity and the task are not held for ever.
    */
-  async recover(): Promise<{ adopted: number; lost: number; vanished: number }> {
+  async recover(opts: { confirmGone?: boolean } = {}): Promise<{ adopted: number; lost: number; vanished: number }> {
     const { store, rest, clock, log } = this.deps
+    const listedAt = clock.now()
     const channels = new Map((await rest.listChannels()).map((c) => [c.id, c]))
     let adopted = 0
     let lost = 0
     let vanished = 0
-    for (const a of await store.openAttempts()) {
+    const open = await store.openAttempts()
+    for (const a of open) {
       if (a.kind !== 'follow-up') continue
       if (this.live.has(a.channelId)) {
         // Placed by us and still ours: only a placed call whose channel is gone needs closing.
-        if (a.dialledAt === null || channels.has(a.channelId)) continue
+        if (a.dialledAt === null || channels.has(a.channelId)) { this.missing.delete(a.channelId); continue }
+        // Dialled while the list was on its way: the list cannot show it yet.
+        if (a.dialledAt >= listedAt) continue
+        // On the timer (no reconnect, so no known gap), a channel just ended may have its end
+        // still on the way: one missing from two lists in a row has vanished.
+        if (opts.confirmGone && !this.missing.has(a.channelId)) { this.missing.add(a.channelId); continue }
+        this.missing.delete(a.channelId)
         await this.lanes.run(a.channelId, async () => {
           const live = this.live.get(a.channelId)
           if (!live) return // its end was handled meanwhile
@@ -357,6 +405,8 @@ export class FollowUpDialer {
         if (channel.state === 'Up') await this.takeOver(attempt, channel, clock.now())
       })
     }
+    const stillOpen = new Set(open.map((a) => a.channelId))
+    for (const id of this.missing) if (!stillOpen.has(id)) this.missing.delete(id)
     if (adopted + lost + vanished > 0) log.info({ adopted, lost, vanished }, 'follow-up attempts recovered')
     return { adopted, lost, vanished }
   }

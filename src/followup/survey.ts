@@ -1,8 +1,14 @@
 /**
- * The automated survey on an answered follow-up call, over ARI. The citizen's channel goes into
- * a mixing bridge of its own so the whole call (prompts and the citizen) is recorded while the
- * prompts play; prompts play on the bridge, keys come as ChannelDtmfReceived. A key may be
- * pressed while a prompt plays (the prompt stops). The dialogue itself is surveyStep (rules.ts).
+ * The automated survey on an answered follow-up call, over ARI. Prompts play on the citizen's
+ * channel itself; the whole call (prompts and the citizen) is recorded by a snoop on that
+ * channel (spy both directions) that records itself once it is in Stasis. Keys come as
+ * ChannelDtmfReceived. A key may be pressed while a prompt plays (the prompt stops). The
+ * dialogue itself is surveyStep (rules.ts).
+ *
+ * Why a snoop and no bridge: a mixing bridge with a bridge recording and bridge playbacks costs
+ * Asterisk a softmix thread per call, a Recorder channel pair for the recording and an Announcer
+ * channel pair for every prompt (about five channels and a hundred Stasis messages per survey);
+ * the snoop is one audiohook and one channel, and the prompts none (bench:dialer).
  *
  * The answer is stored before the confirmation plays: the key press is the fact, and a citizen
  * who hangs up during "thank you" has still answered.
@@ -10,6 +16,7 @@
 import type { Logger } from 'pino'
 import { AriNotFound } from '../pbx/ari/errors.ts'
 import type { AriRest } from '../pbx/ari/rest.ts'
+import { STASIS_ENTRY } from '../pbx/ari/ids.ts'
 import type { SurveyAnswer } from './model.ts'
 import { startSurvey, surveyStep, type SurveyAction, type SurveyState } from './rules.ts'
 
@@ -23,7 +30,12 @@ export interface SurveySettings {
   inputTimeoutMs: number
   /** Sound names (Asterisk media URIs) of the opening: center, then the matter. */
   opening: string[]
+  /** The Stasis app the recorder (snoop) channel enters. */
+  app: string
 }
+
+/** Stasis args of the survey's recorder: followup,recorder,<citizen channel id>. */
+export const RECORDER_ARG = 'recorder'
 
 const sound = (name: string) => `sound:hotline/${name}`
 
@@ -35,7 +47,9 @@ export class SurveyCall {
   private hangupTimer: NodeJS.Timeout | undefined
   private ended = false
   private answeredHandled: Promise<void> | null = null
-  readonly bridgeId: string
+  /** The snoop channel that records the call (spy both directions). */
+  readonly recorderId: string
+  private recorderUp = false
 
   constructor(
     private readonly deps: { rest: AriRest; log: Logger },
@@ -47,20 +61,30 @@ export class SurveyCall {
     /** Called once when the survey is over (the channel is gone or hung up by us). */
     private readonly onEnd: (end: SurveyEnd) => Promise<void>
   ) {
-    this.bridgeId = `${channelId}-survey`
+    this.recorderId = `${channelId}-rec`
   }
 
   async start(): Promise<void> {
     const { rest } = this.deps
-    await rest.createBridge(this.bridgeId, 'mixing', this.bridgeId)
-    await rest.addToBridge(this.bridgeId, [this.channelId])
     try {
-      await rest.recordBridge(this.bridgeId, this.recordingName, 'wav')
+      await rest.snoop(this.channelId, {
+        snoopId: this.recorderId, app: this.settings.app, appArgs: [STASIS_ENTRY.followUp, RECORDER_ARG, this.channelId].join(','), spy: 'both', whisper: 'none'
+      })
     } catch (err) {
       // The evaluation is worth more than its recording: go on, and say so.
       this.deps.log.error({ err: (err as Error).message, channelId: this.channelId }, 'survey recording did not start')
     }
     await this.play([...this.settings.opening, sound('survey-question')])
+  }
+
+  /** The recorder (snoop) channel is in Stasis: it records the call until it is hung up. */
+  async recorderReady(): Promise<void> {
+    const { rest, log } = this.deps
+    if (this.ended) { await rest.hangup(this.recorderId).catch(() => undefined); return }
+    this.recorderUp = true
+    await rest.recordChannel(this.recorderId, this.recordingName, 'wav').catch((err: Error) => {
+      log.error({ err: err.message, channelId: this.channelId }, 'survey recording did not start')
+    })
   }
 
   private async play(names: string[]): Promise<void> {
@@ -69,7 +93,7 @@ export class SurveyCall {
     const id = `${this.channelId}:p${this.seq}`
     this.playing = id
     try {
-      await this.deps.rest.playOnBridge(this.bridgeId, names.join(','), id)
+      await this.deps.rest.play(this.channelId, names.join(','), id)
     } catch (err) {
       if (err instanceof AriNotFound) return
       throw err
@@ -152,8 +176,9 @@ export class SurveyCall {
     this.ended = true
     clearTimeout(this.silenceTimer)
     clearTimeout(this.hangupTimer)
-    // Destroying the bridge ends its recording and finalises the file.
-    await this.deps.rest.destroyBridge(this.bridgeId).catch(() => undefined)
+    // Hanging up the recorder ends its recording and finalises the file (it also goes by itself
+    // with the citizen's channel; one that has not reached Stasis yet is hung up when it does).
+    if (this.recorderUp) await this.deps.rest.hangup(this.recorderId).catch(() => undefined)
     const s = this.state
     const end: SurveyEnd = s.answer ? { kind: 'answered', answer: s.answer, digits: s.digits }
       : s.finished ? { kind: 'no-input', digits: s.digits } : { kind: 'hung-up', digits: s.digits }

@@ -10,7 +10,7 @@ export interface LiveGauges {
   agentsByState(): Promise<Record<string, number>>
 }
 
-export function createMetrics() {
+export function createMetrics(sources: { ariRequests?: () => ReadonlyMap<string, number> } = {}) {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'hotline_process_' })
   let gauges: LiveGauges | null = null
@@ -39,6 +39,14 @@ export function createMetrics() {
       if (!gauges) return
       const counts = await gauges.agentsByState()
       for (const [state, n] of Object.entries(counts)) this.set({ state }, n)
+    }
+  })
+  new Counter({
+    name: 'hotline_ari_requests_total', help: 'ARI REST requests this node sent, by route (ids replaced by {id})', labelNames: ['route'], registers: [registry],
+    collect() {
+      if (!sources.ariRequests) return
+      this.reset()
+      for (const [route, n] of sources.ariRequests()) this.inc({ route }, n)
     }
   })
   return metrics

@@ -17,10 +17,32 @@ export interface AriRestOptions {
 
 type Query = Record<string, string | number | boolean | undefined>
 
+/**
+ * "POST /channels/{id}/play/{id}": the request's route with every id replaced, so requests of
+ * one kind count together however many channels, bridges and playbacks there are.
+ */
+export function ariRoute(method: string, path: string): string {
+  const parts = path.split('/')
+  const out = parts.map((p, i) => {
+    const before = parts[i - 1]
+    if (p === '' || before === undefined) return p
+    if (ID_AFTER.has(before)) return '{id}'
+    // /endpoints/{tech}/{resource} and /asterisk/config/dynamic/{class}/{type}/{id}: the last one only
+    if ((parts[1] === 'endpoints' && i === 3) || (parts[2] === 'config' && i === 6)) return '{id}'
+    return p
+  })
+  return `${method} ${out.join('/')}`
+}
+
+/** Path segments followed by an id of our own or Asterisk's. */
+const ID_AFTER = new Set(['channels', 'bridges', 'playbacks', 'live', 'stored', 'play', 'snoop', 'deviceStates'])
+
 export class AriRest {
   private readonly base: string
   private readonly auth: string
   private readonly timeoutMs: number
+  /** Requests sent, by route (ariRoute): exposed on /metrics as hotline_ari_requests_total. */
+  readonly requestCounts = new Map<string, number>()
 
   constructor(options: AriRestOptions) {
     this.base = options.url.replace(/\/+$/, '') + '/ari'
@@ -41,6 +63,8 @@ export class AriRest {
     for (const [k, v] of Object.entries(query)) if (v !== undefined) search.set(k, String(v))
     const qs = search.toString()
     const url = `${this.base}${path}${qs ? `?${qs}` : ''}`
+    const route = ariRoute(method, path)
+    this.requestCounts.set(route, (this.requestCounts.get(route) ?? 0) + 1)
     let res: Response
     try {
       res = await fetch(url, {
@@ -208,6 +232,11 @@ export class AriRest {
 
   recordBridge(bridgeId: string, name: string, format = 'wav'): Promise<{ name: string }> {
     return this.request('POST', `/bridges/${enc(bridgeId)}/record`, { name, format, ifExists: 'overwrite', beep: false, terminateOn: 'none' })
+  }
+
+  /** Records a channel (a snoop, typically) until it hangs up or the recording is stopped. */
+  recordChannel(channelId: string, name: string, format = 'wav'): Promise<{ name: string }> {
+    return this.request('POST', `/channels/${enc(channelId)}/record`, { name, format, ifExists: 'overwrite', beep: false, terminateOn: 'none' })
   }
 
   /** Stops a live recording; 409 ("not in session") means it has already ended, which is the goal. */
