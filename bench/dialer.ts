@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createHotline } from '../src/app.ts'
 import { percentiles } from '../src/domain/percentile.ts'
 import { ADMIN_PASSWORD, resetWorld, waitFor } from '../test/helpers/hotline.ts'
@@ -49,6 +50,10 @@ async function main(): Promise<void> {
     select id, line_number, caller_number, ${new Date(start)}::timestamptz + ((substr(number, 16)::int - 1) * ${1000 / CPS}) * interval '1 millisecond'
     from tickets where number like '12345-20000101-%'`
   const probe = startProbe()
+  // The server runs in this process: its CPU and event-loop delay say whether it was the limit.
+  const cpu0 = process.cpuUsage()
+  const loop = monitorEventLoopDelay({ resolution: 10 })
+  loop.enable()
   process.stdout.write(`bench:dialer — ${TASKS} tasks due at ${CPS}/s (max ${CONCURRENT} at once), citizen phones on ${CITIZEN_IP}:${CITIZEN_PORT}\n`)
 
   // A run that falls behind still prints what it did (the unfinished tasks count as lost).
@@ -58,6 +63,8 @@ async function main(): Promise<void> {
     return r!.n === 0 ? r : undefined
   }, Math.ceil(expectedS * 2 + 90) * 1000, 1000).catch((err: Error) => { finished = false; process.stdout.write(`${err.message}\n`) })
   const carried = await probe.stop()
+  loop.disable()
+  const cpu = process.cpuUsage(cpu0)
   const ariRequests = new Map(hotline.ari.rest.requestCounts)
   await hotline.close()
   phone.stop()
@@ -95,6 +102,7 @@ async function main(): Promise<void> {
     `lost:            ${lost}`,
     `dialled twice:   ${twice} (of ${dialogs.size} attempts the phones saw)`,
     ...probeLines(carried, (l) => `${(l + ':').padEnd(17)}`),
+    `server (+bench): ${(((cpu.user + cpu.system) / 1e6 / carried.seconds) * 100).toFixed(0)}% of one core; event-loop delay p50 ${(loop.percentile(50) / 1e6).toFixed(0)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms, max ${(loop.max / 1e6).toFixed(0)} ms`,
     `Asterisk / call: ${((carried.asteriskCpuS * 1000) / Math.max(1, attempts)).toFixed(1)} CPU-ms per attempt (${attempts} attempts)`,
     `ARI / call:      ${(ariTotal / Math.max(1, attempts)).toFixed(1)} requests per attempt (${[...ariRequests].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r} ${(n / Math.max(1, attempts)).toFixed(2)}`).join(', ')})`,
     ''

@@ -18,6 +18,7 @@ import type { WallboardSnapshot, WallboardUpdate } from '../src/supervision/mode
 import { ADMIN_PASSWORD, firstPasswordChanged, resetWorld, waitFor } from '../test/helpers/hotline.ts'
 import { builtServer } from '../test/helpers/build.ts'
 import { REPO, serviceEnv, testConfig } from '../test/helpers/services.ts'
+import { probeLines, startProbe } from './probe.ts'
 import { CARRIER_IP, injectionFile, PBX_SIP, registerSeats, renderScenario, startSipp, type SippProcess } from '../test/helpers/sipp.ts'
 
 const SOCKETS = Number(process.env.BENCH_WB_SOCKETS ?? 1000)
@@ -116,10 +117,12 @@ async function main(): Promise<void> {
     const self0 = process.cpuUsage()
     const cpu0 = cpuSeconds(server.pid!)
     const t0 = Date.now()
+    const probe = startProbe()
     measuring = true
     const carrier = startSipp([PBX_SIP, '-sf', file, '-inf', csv, '-s', '12345', '-i', CARRIER_IP, '-p', '5180', '-mi', CARRIER_IP,
       '-m', String(calls), '-l', String(calls), '-r', String(RATE)], SECONDS + 90)
     const run = await carrier.done
+    const carried = await probe.stop()
     const wall = (Date.now() - t0) / 1000
     const cpu = cpuSeconds(server.pid!) - cpu0
     const self = process.cpuUsage(self0)
@@ -143,6 +146,8 @@ async function main(): Promise<void> {
     const warnings = out.split('\n').filter((l) => /"level":(40|50)/.test(l))
     if (warnings.length) console.log(`  server warnings/errors ${warnings.length}, last: ${warnings.at(-1)!.slice(0, 400)}`)
     console.log(`  machine load average   ${load0.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (other work on this host competes for its cores)`)
+    // Which part was the limit: the server (its CPU above), Asterisk, the disk, or the machine as a whole (these 1,000 clients included).
+    for (const l of probeLines(carried)) console.log(l)
     console.log(`  push window            ${process.env.HOTLINE_WALLBOARD_PUSH_MS ?? 250} ms (HOTLINE_WALLBOARD_PUSH_MS)`)
     console.log(`  board at the end       offered ${line?.offered}, answered ${line?.answered}, abandoned ${line?.abandoned}, 15 s answer rate ${line?.serviceLevel15}`)
     const pass = sorted.length > 0 && pct(sorted, 0.99) < 1000 && dropped === 0 && still === SOCKETS

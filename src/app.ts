@@ -229,8 +229,11 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
 
   const workspace = attachUnitWorkspace({ io: realtime.io, sessions: realtime.sessions, tickets, now: () => clock.now(), log: log.child({ component: 'unit-workspace' }), reminderSweepMs: config.HOTLINE_REMINDER_SWEEP_S * 1000 })
 
+  // The dialer's pace (count open attempts, claim due tasks) on a connection of its own: its
+  // claims never queue behind the writes of the calls it already placed (bench:dialer).
+  const pacingSql = createSql(config.DATABASE_URL, { max: 1, applicationName: 'hotline-dialer' })
   const followUps = await attachFollowUps({
-    app, sql, rest: ari.rest, router, calls, tickets, clock: options.dialerClock ?? clock, log,
+    app, sql, pacingSql, rest: ari.rest, router, calls, tickets, clock: options.dialerClock ?? clock, log,
     settings: { app: config.HOTLINE_ARI_APP, timeZone: config.HOTLINE_TIMEZONE, tickMs: config.HOTLINE_DIALER_TICK_MS, inputTimeoutMs: config.HOTLINE_SURVEY_INPUT_TIMEOUT_S * 1000, callerId: config.HOTLINE_DIALER_CALLER_ID, numberPlan },
     audit: audit.log, pbxTrunks
   })
@@ -320,6 +323,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       await agents.close()
       await realtime.close()
       await app.close()
+      await pacingSql.end({ timeout: 5 })
       await sql.end({ timeout: 5 })
       await redis.quit().catch(() => redis.disconnect())
     }

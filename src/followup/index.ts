@@ -31,12 +31,14 @@ export interface FollowUps {
 }
 
 export async function attachFollowUps(deps: {
-  app: FastifyInstance; sql: Sql; rest: AriRest; router: AriRouter; calls: CallFlow; tickets: TicketService; clock: Clock; log: Logger; settings: DialerSettings
+  app: FastifyInstance; sql: Sql; rest: AriRest
+  /** Where the dialer counts and claims (a connection of its own); default: sql. */
+  pacingSql?: Sql; router: AriRouter; calls: CallFlow; tickets: TicketService; clock: Clock; log: Logger; settings: DialerSettings
   /** Trunk changes are audited; their dial templates may only name these PBX trunk endpoints. */
   audit: AuditLog; pbxTrunks: readonly string[]
 }): Promise<FollowUps> {
   const store = new FollowUpStore(deps.sql)
-  const dialer = new FollowUpDialer({ store, rest: deps.rest, tickets: deps.tickets, clock: deps.clock, log: deps.log.child({ component: 'dialer' }), settings: deps.settings })
+  const dialer = new FollowUpDialer({ store, pacing: deps.pacingSql ? new FollowUpStore(deps.pacingSql) : store, rest: deps.rest, tickets: deps.tickets, clock: deps.clock, log: deps.log.child({ component: 'dialer' }), settings: deps.settings })
   deps.router.onEntry(FOLLOW_UP_ENTRY, (channel, args) => dialer.onAnswered(channel, args))
   deps.router.onOwnedChannel('followup', (event) => dialer.onChannelEvent(event))
   deps.router.onPlayback('survey', (ref, playbackId) => ref.kind === 'survey' ? dialer.onSurveyPlayback(ref.channelId, playbackId) : Promise.resolve())

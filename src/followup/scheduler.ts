@@ -74,7 +74,7 @@ export class FollowUpDialer {
   private stopped = false
   handoff: AgentHandoff | null = null
 
-  constructor(private readonly deps: { store: FollowUpStore; rest: AriRest; tickets: TicketService; clock: Clock; log: Logger; settings: DialerSettings }) {}
+  constructor(private readonly deps: { store: FollowUpStore; pacing?: FollowUpStore; rest: AriRest; tickets: TicketService; clock: Clock; log: Logger; settings: DialerSettings }) {}
 
   start(): void {
     if (this.deps.settings.tickMs <= 0 || this.timer) return
@@ -109,7 +109,8 @@ export class FollowUpDialer {
   }
 
   private async tickOnce(): Promise<number> {
-    const { store, clock, settings } = this.deps
+    const { clock, settings } = this.deps
+    const store = this.deps.pacing ?? this.deps.store
     const now = clock.now()
     const { campaigns, trunks } = await this.settingsNow(now)
     let placed = 0
