@@ -18,6 +18,7 @@ import { createHotline } from '../src/app.ts'
 import type { LiveCall } from '../src/calls/model.ts'
 import { migrate } from '../src/db/migrate.ts'
 import { createSql } from '../src/db/sql.ts'
+import { ownerDatabaseUrl } from '../test/helpers/hotline.ts'
 import { testConfig } from '../test/helpers/services.ts'
 import { percentileOfSorted as percentile } from '../src/domain/percentile.ts'
 
@@ -71,7 +72,9 @@ function offer(i: number, agentId: string, caller: string): LiveCall {
 
 async function main() {
   const base = testConfig()
-  const url = await prepareDatabase(base.DATABASE_URL)
+  // Made and migrated by the schema owner; the server connects as the application role.
+  await prepareDatabase(ownerDatabaseUrl(base))
+  const url = base.DATABASE_URL.replace(/\/[^/?]+(\?|$)/, `/${DB}$1`)
   const redisUrl = base.REDIS_URL.replace(/\/\d+$/, '') + '/7'
   const hotline = await createHotline(testConfig({ DATABASE_URL: url, REDIS_URL: redisUrl, HOTLINE_ARI_APP: 'hotline-bench-pop', LOG_LEVEL: 'error' }), { logger: { level: 'error' } })
   await hotline.start()

@@ -15,6 +15,7 @@ import { createHotline } from '../src/app.ts'
 import { migrate } from '../src/db/migrate.ts'
 import { createSql } from '../src/db/sql.ts'
 import { percentile } from '../src/domain/percentile.ts'
+import { ownerDatabaseUrl } from '../test/helpers/hotline.ts'
 import { testConfig } from '../test/helpers/services.ts'
 
 const TICKETS = Number(process.env.BENCH_KPI_TICKETS ?? 1_000_000)
@@ -112,7 +113,9 @@ function psqlReference(url: string, from: Date, to: Date): { ms: number; rows: n
 async function main() {
   const base = testConfig()
   const t0 = performance.now()
-  const url = await prepare(base.DATABASE_URL)
+  // Made and migrated by the schema owner; the server connects as the application role.
+  await prepare(ownerDatabaseUrl(base))
+  const url = base.DATABASE_URL.replace(/\/[^/?]+(\?|$)/, `/${DB}$1`)
   process.stderr.write(`database ready in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`)
   const redisUrl = base.REDIS_URL.replace(/\/\d+$/, '') + '/9'
   const hotline = await createHotline(testConfig({ DATABASE_URL: url, REDIS_URL: redisUrl, HOTLINE_ARI_APP: 'hotline-bench-kpis', LOG_LEVEL: 'error', HOTLINE_REMINDER_SWEEP_S: '0' }), { logger: { level: 'error' } })

@@ -20,6 +20,7 @@
 #   HOTLINE_ARI_URL     set: use that Asterisk, start none.    unset: own Asterisk, ARI on http://127.0.0.1:8088
 #   HOTLINE_ARI_USER    default "hotline"
 #   HOTLINE_ARI_PASSWORD HOTLINE_SEAT_SECRET HOTLINE_JWT_SECRET HOTLINE_ADMIN_PASSWORD HOTLINE_REDIS_PASSWORD
+#   HOTLINE_METRICS_TOKEN HOTLINE_PG_OWNER_PASSWORD HOTLINE_PG_APP_PASSWORD
 #                       taken from the environment when set, else from $STATE/secrets.env (random values,
 #                       created on first run, mode 600)
 #   HOTLINE_SEATS HOTLINE_WEB_SEATS HOTLINE_SEAT_PERMIT HOTLINE_TRUNK_MATCH HOTLINE_TRUNK_CONTACT HOTLINE_SIP_BIND HOTLINE_ARI_APP
@@ -32,15 +33,19 @@ ROOT=${HOTLINE_PBX_ROOT:-/opt/hotline-pbx}
 PG_PORT=${HOTLINE_PG_PORT:-55432}
 REDIS_PORT=${HOTLINE_REDIS_PORT:-56379}
 ARI_PORT=8088 SIP_PORT=5060
-SECRET_KEYS=(HOTLINE_ARI_PASSWORD HOTLINE_SEAT_SECRET HOTLINE_JWT_SECRET HOTLINE_ADMIN_PASSWORD HOTLINE_REDIS_PASSWORD)
+SECRET_KEYS=(HOTLINE_ARI_PASSWORD HOTLINE_SEAT_SECRET HOTLINE_JWT_SECRET HOTLINE_ADMIN_PASSWORD HOTLINE_REDIS_PASSWORD HOTLINE_METRICS_TOKEN
+  HOTLINE_PG_OWNER_PASSWORD HOTLINE_PG_APP_PASSWORD)
 
-OWN_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/hotline"
+# PostgreSQL roles (password auth, scram-sha-256, on loopback): hotline owns the database and runs
+# the migrations; hotline_app is the server's, with only the rights migration 014 grants it.
+OWN_DATABASE_URL="postgres://hotline_app@127.0.0.1:$PG_PORT/hotline"   # passwords added once the secrets are loaded
+strip_password() { printf %s "$1" | sed -E 's#//([^:@/]*):[^@/]*@#//\1@#'; }
 OWN_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"   # the password is added once the secrets are loaded (own_redis_url)
 OWN_ARI_URL="http://127.0.0.1:$ARI_PORT"
 # Which services `start` runs: those whose URL is unset, or set to exactly what we would write ourselves
 # (so a shell that sourced services.env still manages them). `stop` stops whatever its pid files name.
 MANAGE_PG=1 MANAGE_REDIS=1 MANAGE_PBX=1
-[ -n "${DATABASE_URL:-}" ] && [ "$DATABASE_URL" != "$OWN_DATABASE_URL" ] && MANAGE_PG=
+[ -n "${DATABASE_URL:-}" ] && [ "$(strip_password "$DATABASE_URL")" != "$OWN_DATABASE_URL" ] && MANAGE_PG=
 # Our Redis needs a password (requirepass): a URL carrying it is still ours.
 [ -n "${REDIS_URL:-}" ] && [ "$(printf %s "$REDIS_URL" | sed -E 's#//[^@/]*@#//#')" != "$OWN_REDIS_URL" ] && MANAGE_REDIS=
 [ -n "${HOTLINE_ARI_URL:-}" ] && [ "${HOTLINE_ARI_URL%/}" != "$OWN_ARI_URL" ] && MANAGE_PBX=
@@ -82,6 +87,49 @@ load_secrets() {
 # ------------------------------------------------------------------ PostgreSQL
 PGDATA="$STATE/pg" PGRUN="$STATE/pg-run"
 pg_running() { [ -f "$PGDATA/postmaster.pid" ] && runuser -u postgres -- "$(pg_bin)/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; }
+# Only loopback with a password, and the postgres OS user on the private socket folder (peer): no
+# trust anywhere. Rewritten at every start, so a cluster made by an older set-up (trust) changes too.
+pg_hba() {
+  ( umask 077
+    printf '# written by scripts/services.sh\nlocal all postgres peer\nhost all all 127.0.0.1/32 scram-sha-256\n' > "$PGDATA/pg_hba.conf" )
+  chown postgres:postgres "$PGDATA/pg_hba.conf"
+}
+pg_psql() { runuser -u postgres -- "$(pg_bin)/psql" -X -q -v ON_ERROR_STOP=1 -h "$PGRUN" -p "$PG_PORT" -U postgres "$@"; }
+# The two roles, their passwords (from secrets.env, fed on stdin: never on a command line), the
+# database's owner. A database left by an older set-up (everything owned by postgres) is handed
+# to hotline, so the migrations keep running as its owner.
+pg_roles() {
+  pg_psql -d postgres >/dev/null <<SQL || die "creating the PostgreSQL roles failed"
+do \$\$ begin
+  if not exists (select 1 from pg_roles where rolname = 'hotline') then create role hotline login; end if;
+  if not exists (select 1 from pg_roles where rolname = 'hotline_app') then create role hotline_app login; end if;
+end \$\$;
+set password_encryption = 'scram-sha-256';
+-- createdb: the tests and benches make databases of their own
+alter role hotline with login nosuperuser nocreaterole createdb noreplication nobypassrls password '$HOTLINE_PG_OWNER_PASSWORD';
+alter role hotline_app with login nosuperuser nocreaterole nocreatedb noreplication nobypassrls password '$HOTLINE_PG_APP_PASSWORD';
+SQL
+  local db
+  for db in $(pg_psql -d postgres -tAc "select datname from pg_database where not datistemplate and datname <> 'postgres'"); do
+    pg_psql -d "$db" >/dev/null <<'SQL' || die "handing database $db to the hotline role failed"
+select format('alter database %I owner to hotline', current_database()) \gexec
+alter schema public owner to hotline;
+select format('alter %s %s owner to hotline', case c.relkind when 'S' then 'sequence' when 'v' then 'view' when 'm' then 'materialized view' else 'table' end, c.oid::regclass)
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  where n.nspname = 'public' and c.relkind in ('r', 'p', 'v', 'm') and pg_get_userbyid(c.relowner) <> 'hotline' \gexec
+select format('alter sequence %s owner to hotline', c.oid::regclass)
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  where n.nspname = 'public' and c.relkind = 'S' and pg_get_userbyid(c.relowner) <> 'hotline'
+    and not exists (select 1 from pg_depend d where d.objid = c.oid and d.deptype in ('a', 'i')) \gexec
+select format('alter routine %s owner to hotline', p.oid::regprocedure)
+  from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+  where n.nspname = 'public' and pg_get_userbyid(p.proowner) <> 'hotline' \gexec
+select format('alter type %s owner to hotline', t.oid::regtype)
+  from pg_type t join pg_namespace n on n.oid = t.typnamespace
+  where n.nspname = 'public' and t.typtype in ('e', 'd', 'c') and t.typrelid = 0 and pg_get_userbyid(t.typowner) <> 'hotline' \gexec
+SQL
+  done
+}
 pg_start() {
   local bin t0; bin=$(pg_bin); t0=$(now_ms)
   id postgres >/dev/null 2>&1 || die "no postgres OS user: run scripts/setup.sh"
@@ -89,22 +137,26 @@ pg_start() {
   if [ ! -f "$PGDATA/PG_VERSION" ]; then
     # initdb refuses to run as root: run it (and the server) as the postgres OS user.
     rm -rf "$PGDATA"; mkdir -p "$PGDATA"; chown postgres:postgres "$PGDATA"; chmod 700 "$PGDATA"
-    # trust: the server listens on loopback and a private socket folder only.
-    runuser -u postgres -- "$bin/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$STATE/pg-initdb.log" 2>&1 \
+    runuser -u postgres -- "$bin/initdb" -D "$PGDATA" -U postgres --auth-local=peer --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$STATE/pg-initdb.log" 2>&1 \
       || { tail -20 "$STATE/pg-initdb.log"; die "initdb failed (is $STATE reachable for the postgres user?)"; }
     say "postgres: initdb done in $(( $(now_ms) - t0 )) ms"
   fi
-  if pg_running; then say "postgres: already running (pid $(read_pid "$PGDATA/postmaster.pid"), port $PG_PORT)"; return 0; fi
+  pg_hba
+  if pg_running; then
+    runuser -u postgres -- "$bin/pg_ctl" -D "$PGDATA" reload >/dev/null 2>&1 || true
+    pg_roles
+    say "postgres: already running (pid $(read_pid "$PGDATA/postmaster.pid"), port $PG_PORT)"; return 0
+  fi
   port_busy "$PG_PORT" && die "port $PG_PORT is in use by another process (set HOTLINE_PG_PORT or DATABASE_URL)"
   touch "$STATE/postgres.log"; chown postgres:postgres "$STATE/postgres.log"
   runuser -u postgres -- "$bin/pg_ctl" -D "$PGDATA" -l "$STATE/postgres.log" -w -t 30 \
-    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PGRUN" start >/dev/null 9>&- \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PGRUN -c password_encryption=scram-sha-256" start >/dev/null 9>&- \
     || { tail -20 "$STATE/postgres.log"; die "PostgreSQL did not start"; }
-  if [ "$(runuser -u postgres -- "$bin/psql" -h "$PGRUN" -p "$PG_PORT" -U postgres -d postgres -tAc \
-        "select 1 from pg_database where datname = 'hotline'")" != 1 ]; then
-    runuser -u postgres -- "$bin/createdb" -h "$PGRUN" -p "$PG_PORT" -U postgres hotline || die "createdb hotline failed"
+  if [ "$(pg_psql -d postgres -tAc "select 1 from pg_database where datname = 'hotline'")" != 1 ]; then
+    pg_psql -d postgres -c 'create database hotline' >/dev/null || die "createdb hotline failed"
   fi
-  say "postgres: running (pid $(read_pid "$PGDATA/postmaster.pid"), 127.0.0.1:$PG_PORT, database hotline) in $(( $(now_ms) - t0 )) ms"
+  pg_roles
+  say "postgres: running (pid $(read_pid "$PGDATA/postmaster.pid"), 127.0.0.1:$PG_PORT, database hotline, password auth) in $(( $(now_ms) - t0 )) ms"
 }
 pg_stop() {
   if [ -f "$PGDATA/postmaster.pid" ]; then
@@ -241,7 +293,11 @@ pbx_stop() {
 q() { printf '%q' "$1"; }
 write_env() {
   local f="$STATE/services.env" tmp="$STATE/.services.env.tmp"
-  local db=${DATABASE_URL:-$OWN_DATABASE_URL}
+  local db=${DATABASE_URL:-} migrate_db=${HOTLINE_MIGRATE_DATABASE_URL:-}
+  if [ -n "$MANAGE_PG" ]; then
+    db="postgres://hotline_app:$HOTLINE_PG_APP_PASSWORD@127.0.0.1:$PG_PORT/hotline"
+    migrate_db="postgres://hotline:$HOTLINE_PG_OWNER_PASSWORD@127.0.0.1:$PG_PORT/hotline"
+  fi
   local rd=${REDIS_URL:-$(own_redis_url)}
   [ -n "$MANAGE_REDIS" ] && rd=$(own_redis_url)
   local ari=${HOTLINE_ARI_URL:-$OWN_ARI_URL}
@@ -249,6 +305,7 @@ write_env() {
     {
       echo "# written by scripts/services.sh start on $(date -Is); source it: . $f"
       echo "export DATABASE_URL=$(q "$db")"
+      [ -n "$migrate_db" ] && echo "export HOTLINE_MIGRATE_DATABASE_URL=$(q "$migrate_db")"
       echo "export REDIS_URL=$(q "$rd")"
       echo "export HOTLINE_ARI_URL=$(q "$ari")"
       echo "export HOTLINE_ARI_USER=$(q "$HOTLINE_ARI_USER")"
@@ -256,6 +313,7 @@ write_env() {
       echo "export HOTLINE_SEAT_SECRET=$(q "$HOTLINE_SEAT_SECRET")"
       echo "export HOTLINE_JWT_SECRET=$(q "$HOTLINE_JWT_SECRET")"
       echo "export HOTLINE_ADMIN_PASSWORD=$(q "$HOTLINE_ADMIN_PASSWORD")"
+      echo "export HOTLINE_METRICS_TOKEN=$(q "$HOTLINE_METRICS_TOKEN")"
       echo "export HOTLINE_PBX_ROOT=$(q "$ROOT")"
       echo "# informational: where Asterisk writes recordings, as seen from the host"
       echo "export HOTLINE_RECORDINGS_DIR=$(q "$ROOT/var/spool/asterisk/recording")"

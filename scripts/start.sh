@@ -53,6 +53,10 @@ set -a
 # shellcheck disable=SC1091
 . "$STATE/services.env"
 set +a
+# Migrations run as the schema's owner, in a process of their own; the server then holds only the
+# application role's URL (DATABASE_URL: rows, no DDL) and finds nothing left to apply.
+node --import tsx src/cli.ts migrate >"$STATE/migrate.log" 2>&1 || { cat "$STATE/migrate.log"; say "the database migrations failed"; exit 1; }
+unset HOTLINE_MIGRATE_DATABASE_URL
 
 server=
 stopped=

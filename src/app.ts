@@ -149,7 +149,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   await app.register(swagger, {
     openapi: {
       info: { title: 'Hotline 12345 contact center API', version: '0.1.0', description: 'Queueing, agents, calls and recordings for 12345 government service hotlines' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } }
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, metricsToken: { type: 'http', scheme: 'bearer', description: 'HOTLINE_METRICS_TOKEN: the Prometheus scraper\'s token (authorization.credentials)' } } }
     }
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
@@ -172,7 +172,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   })
   const commands = new AgentCommands({ agents, live: agentLive, records: agentRecords, seats })
   await app.register(healthRoutes({
-    metrics,
+    metrics, metricsToken: config.HOTLINE_METRICS_TOKEN,
     probes: {
       asterisk: async () => { if (!ari.connected) throw new Error(ari.lastError?.message ?? 'ARI not connected'); await ari.rest.info() },
       postgres: async () => { await sql`select 1` },

@@ -20,7 +20,7 @@ async function run(): Promise<number> {
       return -1
     case 'migrate': {
       const config = loadConfig()
-      const sql = createSql(config.DATABASE_URL, { max: 1, applicationName: 'hotline-migrate' })
+      const sql = createSql(config.HOTLINE_MIGRATE_DATABASE_URL ?? config.DATABASE_URL, { max: 1, applicationName: 'hotline-migrate' })
       try {
         const { applied } = await migrate(sql)
         process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n')

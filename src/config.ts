@@ -20,7 +20,14 @@ export const ConfigSchema = Type.Object({
   LOG_LEVEL: Type.Unsafe<'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'>(
     { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' }
   ),
+  /** The server's own connection: the application role (hotline_app, migration 014), rows only. */
   DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://' }),
+  /**
+   * The schema owner's connection, for migrations only (`hotline migrate`, and `serve` before it
+   * starts). Unset: migrations run with DATABASE_URL (then the server finds nothing to apply, or
+   * that role must own the schema).
+   */
+  HOTLINE_MIGRATE_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   REDIS_URL: Type.String({ pattern: '^rediss?://' }),
   HOTLINE_ARI_URL: Type.String({ pattern: '^https?://' }),
   HOTLINE_ARI_USER: Type.String({ minLength: 1 }),
@@ -31,6 +38,11 @@ export const ConfigSchema = Type.Object({
   HOTLINE_JWT_SECRET: Type.String({ minLength: 32 }),
   /** Derives each desk seat's SIP password (HMAC-SHA256 of the seat id), provisioned in the phone; must match the PBX config. Web seats get a password per sign-in instead. */
   HOTLINE_SEAT_SECRET: Type.String({ minLength: 16 }),
+  /**
+   * The Prometheus scraper's bearer token for /metrics (at least 32 characters; in prometheus.yml:
+   * authorization: { credentials: … }). Unset: /metrics refuses everyone.
+   */
+  HOTLINE_METRICS_TOKEN: Type.Optional(Type.String({ minLength: 32 })),
   /** Creates the first administrator when the user table is empty; ignored afterwards. */
   HOTLINE_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
   /** PJSIP technology prefix used to ring a seat, e.g. PJSIP/1001. */
@@ -156,7 +168,7 @@ const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, rem
 const validate = ajv.compile(ConfigSchema)
 
 /** Names whose values must never be printed. */
-export const SECRET_KEYS = ['HOTLINE_ARI_PASSWORD', 'HOTLINE_JWT_SECRET', 'HOTLINE_SEAT_SECRET', 'HOTLINE_ADMIN_PASSWORD'] as const
+export const SECRET_KEYS = ['HOTLINE_ARI_PASSWORD', 'HOTLINE_JWT_SECRET', 'HOTLINE_SEAT_SECRET', 'HOTLINE_ADMIN_PASSWORD', 'HOTLINE_METRICS_TOKEN'] as const
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const data: Record<string, unknown> = {}
@@ -182,6 +194,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = { ...config }
   for (const key of SECRET_KEYS) if (out[key] !== undefined) out[key] = '***'
   out.DATABASE_URL = String(config.DATABASE_URL).replace(/:\/\/([^:@/]+):[^@/]*@/, '://$1:***@')
+  if (config.HOTLINE_MIGRATE_DATABASE_URL) out.HOTLINE_MIGRATE_DATABASE_URL = config.HOTLINE_MIGRATE_DATABASE_URL.replace(/:\/\/([^:@/]+):[^@/]*@/, '://$1:***@')
   out.REDIS_URL = String(config.REDIS_URL).replace(/:\/\/([^:@/]*):[^@/]*@/, '://$1:***@')
   return out
 }

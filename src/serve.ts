@@ -25,7 +25,7 @@ export async function serve(): Promise<void> {
     }
     throw err
   }
-  const sql = createSql(config.DATABASE_URL, { max: 1, applicationName: 'hotline-migrate' })
+  const sql = createSql(config.HOTLINE_MIGRATE_DATABASE_URL ?? config.DATABASE_URL, { max: 1, applicationName: 'hotline-migrate' })
   try {
     const { applied } = await migrate(sql)
     if (applied.length) process.stderr.write(`hotline: applied migrations ${applied.join(', ')}\n`)

@@ -31,12 +31,12 @@ export class AuditStore implements AuditLog {
       order by audit_log.id desc limit ${filter.limit}`
   }
 
-  /** Deletes rows older than `cutoff`; the database itself refuses any row younger than 180 days. */
+  /**
+   * Deletes rows older than `cutoff` through audit_log_purge() (migration 014): the application's
+   * role may not delete audit rows itself, and the function never takes one younger than 180 days.
+   */
   async purgeBefore(cutoff: Date): Promise<number> {
-    return this.sql.begin(async (tx) => {
-      await tx`select set_config('hotline.audit_purge', 'on', true)`
-      const rows = await tx`delete from audit_log where at < ${cutoff} returning id`
-      return rows.length
-    })
+    const [row] = await this.sql<{ n: string }[]>`select audit_log_purge(${cutoff})::text as n`
+    return Number(row?.n ?? 0)
   }
 }

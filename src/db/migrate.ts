@@ -41,19 +41,33 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<MigrationFil
   return out
 }
 
+type Applied = { version: number; name: string; checksum: string }
+
+function checkApplied(done: Applied[], migrations: MigrationFile[], dir: string): void {
+  for (const row of done) {
+    const file = migrations.find((m) => m.version === row.version)
+    if (!file) throw new MigrationError(`database has migration ${row.version} (${row.name}) that is not in ${dir}: is this an older release?`)
+    if (file.checksum !== row.checksum) throw new MigrationError(`migration ${file.file} was changed after it was applied (checksum differs); add a new migration instead`)
+  }
+}
+
 export async function migrate(sql: Sql, dir = MIGRATIONS_DIR): Promise<{ applied: string[] }> {
   const migrations = await readMigrations(dir)
   const applied: string[] = []
+  // Nothing pending: done without any DDL or lock, so the application's own role (no CREATE,
+  // read-only on schema_migrations) can start a server whose schema its owner already migrated.
+  const [known] = await sql<{ present: boolean }[]>`select to_regclass('schema_migrations') is not null as present`
+  if (known?.present) {
+    const done = await sql<Applied[]>`select version, name, checksum from schema_migrations order by version`
+    checkApplied(done, migrations, dir)
+    if (migrations.every((m) => done.some((d) => d.version === m.version))) return { applied }
+  }
   await sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(${LOCK_KEY}::bigint)`
     await tx`create table if not exists schema_migrations (
       version integer primary key, name text not null, checksum text not null, applied_at timestamptz not null default now())`
-    const done = await tx<{ version: number; name: string; checksum: string }[]>`select version, name, checksum from schema_migrations order by version`
-    for (const row of done) {
-      const file = migrations.find((m) => m.version === row.version)
-      if (!file) throw new MigrationError(`database has migration ${row.version} (${row.name}) that is not in ${dir}: is this an older release?`)
-      if (file.checksum !== row.checksum) throw new MigrationError(`migration ${file.file} was changed after it was applied (checksum differs); add a new migration instead`)
-    }
+    const done = await tx<Applied[]>`select version, name, checksum from schema_migrations order by version`
+    checkApplied(done, migrations, dir)
     for (const mig of migrations.filter((m) => !done.some((d) => d.version === m.version))) {
       try {
         await tx.unsafe(mig.text)

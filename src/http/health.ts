@@ -1,4 +1,6 @@
-/** Liveness, readiness (every dependency answers) and Prometheus metrics. */
+/** Liveness, readiness (every dependency answers) and Prometheus metrics (for the scraper's bearer token only). */
+import { createHash, timingSafeEqual } from 'node:crypto'
+import createError from '@fastify/error'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -17,7 +19,28 @@ async function isOperator(request: FastifyRequest): Promise<boolean> {
   }
 }
 
-export function healthRoutes(deps: { probes: Record<string, Probe>; metrics: HotlineMetrics }): FastifyPluginAsync {
+const MetricsErrors = {
+  unauthorized: createError<[string]>('HOTLINE_AUTH_UNAUTHORIZED', '%s', 401),
+  off: createError('HOTLINE_METRICS_OFF', 'metrics are off: the operator sets HOTLINE_METRICS_TOKEN and gives it to the scraper', 403)
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest()
+
+/**
+ * The scraper's check: `Authorization: Bearer <HOTLINE_METRICS_TOKEN>`, compared in constant time.
+ * Users' tokens do not open /metrics (a scraper is not a person); without the setting nobody gets in.
+ */
+function metricsGuard(token: string | undefined) {
+  const want = token ? digest(token) : null
+  return async (request: FastifyRequest) => {
+    const m = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')
+    if (!m) throw new MetricsErrors.unauthorized('a valid bearer token is required')
+    if (!want) throw new MetricsErrors.off()
+    if (!timingSafeEqual(digest(m[1]!), want)) throw new MetricsErrors.unauthorized('a valid bearer token is required')
+  }
+}
+
+export function healthRoutes(deps: { probes: Record<string, Probe>; metrics: HotlineMetrics; metricsToken?: string | undefined }): FastifyPluginAsync {
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
     app.get('/health', { schema: { tags: ['operations'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' as const }))
@@ -43,7 +66,10 @@ export function healthRoutes(deps: { probes: Record<string, Probe>; metrics: Hot
       return reply.code(ready ? 200 : 503).send({ ready, checks })
     })
 
-    app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', produces: ['text/plain'] } }, async (_request, reply) => {
+    app.get('/metrics', {
+      onRequest: metricsGuard(deps.metricsToken),
+      schema: { tags: ['operations'], summary: 'Prometheus metrics, for the scraper holding HOTLINE_METRICS_TOKEN (bearer)', produces: ['text/plain'], security: [{ metricsToken: [] }] }
+    }, async (_request, reply) => {
       reply.header('content-type', deps.metrics.registry.contentType)
       return deps.metrics.registry.metrics()
     })

@@ -7,7 +7,8 @@ import path from 'node:path'
 import type { Test } from 'tap'
 import type { Hotline } from '../../src/app.ts'
 import type { Clock } from '../../src/domain/clock.ts'
-import type { Sql } from '../../src/db/sql.ts'
+import { createSql, type Sql } from '../../src/db/sql.ts'
+import { ownerDatabaseUrl } from './hotline.ts'
 import { renderScenario, startSipp, type SippProcess } from './sipp.ts'
 
 export const CITIZEN_IP = '127.0.0.5'
@@ -31,8 +32,14 @@ export function nextBeijingSevenAm(from = Date.now()): number {
 }
 
 export async function resetDialer(sql: Sql, opts: { template?: string; cps?: number; maxConcurrent?: number } = {}): Promise<void> {
-  await sql`truncate dial_attempts, callback_tasks`
-  await sql`truncate tickets, ticket_number_counters cascade`
+  // TRUNCATE is the schema owner's (the server's role has no such right).
+  const owner = createSql(ownerDatabaseUrl(), { max: 1 })
+  try {
+    await owner`truncate dial_attempts, callback_tasks`
+    await owner`truncate tickets, ticket_number_counters cascade`
+  } finally {
+    await owner.end({ timeout: 5 })
+  }
   await sql`delete from follow_up_campaigns where id <> 'default'`
   await sql`update follow_up_campaigns set state = 'running', mode = 'survey', windows = '[{"from":"08:30","to":"12:00"},{"from":"14:00","to":"20:30"}]',
     max_attempts = 3, retry_minutes = '{30,120}', ring_seconds = 30, agent_queue_id = null where id = 'default'`

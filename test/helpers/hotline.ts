@@ -1,7 +1,7 @@
 /** Starts a real Hotline (real ARI, PostgreSQL, Redis) for one test file, on a clean slate. */
 import type { Test } from 'tap'
 import { createHotline, type Hotline } from '../../src/app.ts'
-import { createSql } from '../../src/db/sql.ts'
+import { createSql, type Sql } from '../../src/db/sql.ts'
 import { migrate } from '../../src/db/migrate.ts'
 import { testConfig } from './services.ts'
 import { AriRest } from '../../src/pbx/ari/rest.ts'
@@ -9,11 +9,26 @@ import { AriRest } from '../../src/pbx/ari/rest.ts'
 export const ADMIN_PASSWORD = 'admin-test-password'
 
 /**
+ * The schema owner's URL (HOTLINE_MIGRATE_DATABASE_URL): migrations, and what a test does that
+ * the server's own role may not (TRUNCATE, test triggers, back-dated audit rows).
+ */
+export function ownerDatabaseUrl(config = testConfig()): string {
+  return config.HOTLINE_MIGRATE_DATABASE_URL ?? config.DATABASE_URL
+}
+
+/** A connection as the schema owner, closed at the end of the test. */
+export function ownerSql(t: Test, config = testConfig()): Sql {
+  const sql = createSql(ownerDatabaseUrl(config), { max: 2, applicationName: 'hotline-test-owner' })
+  t.teardown(() => sql.end({ timeout: 5 }))
+  return sql
+}
+
+/**
  * Empties the call and agent records and the shared live state, and hangs up whatever an
  * earlier test left on the PBX, so test files do not see each other's calls.
  */
 export async function resetWorld(config = testConfig()): Promise<void> {
-  const sql = createSql(config.DATABASE_URL, { max: 1 })
+  const sql = createSql(ownerDatabaseUrl(config), { max: 1 })
   try {
     await migrate(sql)
     await sql`truncate calls, queue_log, agent_state_log`

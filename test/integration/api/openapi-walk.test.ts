@@ -11,7 +11,9 @@ import type { Role } from '../../../src/auth/plugin.ts'
 import { ADMIN_PASSWORD, createAgent, startHotline, tokenFor } from '../../helpers/hotline.ts'
 
 /** Operations anyone may call: probes and logging in. */
-const PUBLIC = new Set(['GET /health', 'GET /ready', 'GET /metrics', 'POST /v1/auth/token', 'POST /v1/auth/refresh'])
+const PUBLIC = new Set(['GET /health', 'GET /ready', 'POST /v1/auth/token', 'POST /v1/auth/refresh'])
+/** Operations for a machine's own token (the Prometheus scraper's HOTLINE_METRICS_TOKEN), never a user's. */
+const MACHINE = new Set(['GET /metrics'])
 /** Operations that end the caller's own session: walked for the roles they refuse only. */
 const ENDS_SESSION = new Set(['POST /v1/auth/logout'])
 const ALL_ROLES: Role[] = ['agent', 'supervisor', 'admin', 'unit', 'auditor']
@@ -58,6 +60,16 @@ t.test('every operation in the OpenAPI document: 401 without a token, 403 for th
     const body = ['POST', 'PUT', 'PATCH'].includes(method) ? { walk: 'not a valid body' } : undefined
     if (PUBLIC.has(name)) {
       t.notOk(op['x-hotline-roles'], `${name} is public`)
+      continue
+    }
+    if (MACHINE.has(name)) {
+      t.ok(op.security, `${name} says it needs a bearer token`)
+      const anonymous = await inject(method, url)
+      t.equal(anonymous.statusCode, 401, `${name} without a token: 401`)
+      t.same(anonymous.json(), { code: 'HOTLINE_AUTH_UNAUTHORIZED', message: 'a valid bearer token is required' }, `${name} without a token: nothing else`)
+      t.equal((await inject(method, url, forged)).statusCode, 401, `${name} with a forged token: 401`)
+      for (const role of ALL_ROLES) t.equal((await inject(method, url, tokens[role])).statusCode, 401, `${name} as ${role}: 401 (a user's token is not the machine's)`)
+      t.equal((await inject(method, url, hotline.config.HOTLINE_METRICS_TOKEN)).statusCode, 200, `${name} with the machine's token: 200`)
       continue
     }
     const roles = op['x-hotline-roles']

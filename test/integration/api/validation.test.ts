@@ -62,7 +62,15 @@ t.test('REST input validation and errors', async (t) => {
   for (const path of ['/v1/agents/{agentId}/sign-in', '/v1/calls/{callId}/recording', '/v1/auth/token', '/ready', '/metrics']) {
     t.ok(spec.paths[path], `OpenAPI documents ${path}`)
   }
-  const metrics = await call('GET', '/metrics')
+  // /metrics is the scraper's: its bearer token (HOTLINE_METRICS_TOKEN) and nothing else.
+  const anonymousMetrics = await call('GET', '/metrics')
+  t.equal(anonymousMetrics.statusCode, 401, 'metrics without a token: 401')
+  t.notMatch(anonymousMetrics.body, /hotline_/, 'and no figure in the answer')
+  t.equal((await call('GET', '/metrics', admin)).statusCode, 401, 'a user\'s token (even an administrator\'s) is not the scraper\'s: 401')
+  t.equal((await call('GET', '/metrics', 'x'.repeat(48))).statusCode, 401, 'a wrong scraper token: 401')
+  t.ok(hotline.config.HOTLINE_METRICS_TOKEN, 'the local set-up generated a scraper token (secrets.env)')
+  const metrics = await call('GET', '/metrics', hotline.config.HOTLINE_METRICS_TOKEN)
+  t.equal(metrics.statusCode, 200, 'with the scraper token: 200')
   t.match(metrics.body, /# TYPE hotline_calls_offered_total counter/, 'Prometheus metrics are served')
 })
 

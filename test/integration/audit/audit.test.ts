@@ -6,7 +6,7 @@
  */
 import t from 'tap'
 import { loadConfig } from '../../../src/config.ts'
-import { ADMIN_PASSWORD, createAgent, startHotline, tokenFor } from '../../helpers/hotline.ts'
+import { ADMIN_PASSWORD, createAgent, ownerSql, startHotline, tokenFor } from '../../helpers/hotline.ts'
 import { serviceEnv } from '../../helpers/services.ts'
 
 interface Row { id: string; at: string; actor: string | null; actorRole: string | null; action: string; target: string | null; outcome: string; ip: string | null; details: Record<string, unknown> }
@@ -71,19 +71,31 @@ t.test('the audit log records security events and only the auditor reads it', as
   t.equal(lines[0], 'id,at,actor,actorRole,action,target,outcome,ip,details', 'header row')
   t.ok(lines.some((l) => l.includes(',auth.login,') && l.includes(',failure,198.51.100.7,')), 'a failed login is in the export')
 
-  // Append-only, in the database itself: the application's own login cannot rewrite the trail.
+  // Append-only, in the database itself: the application's own role (hotline_app, migration 014)
+  // has no right to rewrite the trail, and the trigger holds even for the schema's owner.
   const [one] = await hotline.sql<{ id: string }[]>`select id::text from audit_log order by id desc limit 1`
-  await t.rejects(hotline.sql`update audit_log set outcome = 'success' where id = ${one!.id}`, /append-only/, 'an update is refused')
-  await t.rejects(hotline.sql`delete from audit_log where id = ${one!.id}`, /append-only/, 'a delete is refused')
-  await t.rejects(hotline.sql`truncate audit_log`, /append-only/, 'truncate is refused')
+  const [who] = await hotline.sql<{ user: string; superuser: boolean }[]>`select current_user as user, rolsuper as superuser from pg_roles where rolname = current_user`
+  t.same(who, { user: 'hotline_app', superuser: false }, 'the server connects as hotline_app, no superuser')
+  await t.rejects(hotline.sql`update audit_log set outcome = 'success' where id = ${one!.id}`, /permission denied for table audit_log/, 'an update is refused (no UPDATE right)')
+  await t.rejects(hotline.sql`delete from audit_log where id = ${one!.id}`, /permission denied for table audit_log/, 'a delete is refused (no DELETE right)')
+  await t.rejects(hotline.sql`truncate audit_log`, /permission denied for table audit_log/, 'truncate is refused')
   await t.rejects(hotline.sql.begin(async (tx) => {
+    await tx`select set_config('hotline.audit_purge', 'on', true)`
+    await tx`delete from audit_log where at < now() - interval '1 day'`
+  }), /permission denied for table audit_log/, 'the purge switch does not help the application either')
+  await t.rejects(hotline.sql`alter table audit_log disable trigger audit_log_append_only`, /must be owner/, 'nor can it switch the trigger off')
+  await t.rejects(hotline.sql`insert into audit_log (at, actor, action, outcome) values (now() - interval '400 days', 'forger', 'auth.login', 'success')`, /permission denied for table audit_log/, 'nor back-date a row (the time is the database\'s)')
+  t.equal((await hotline.sql`select 1 from audit_log where id = ${one!.id}`).length, 1, 'the row is still there')
+  const owner = ownerSql(t)
+  await t.rejects(owner`delete from audit_log where id = ${one!.id}`, /append-only/, 'the owner\'s delete is refused by the trigger')
+  await t.rejects(owner.begin(async (tx) => {
     await tx`select set_config('hotline.audit_purge', 'on', true)`
     await tx`delete from audit_log where id = ${one!.id}`
   }), /append-only/, 'even the purge switch cannot delete a row younger than 180 days')
 
-  // Retention: rows past the retention go, younger ones stay.
-  const [old] = await hotline.sql<{ id: string }[]>`insert into audit_log (at, actor, action, outcome) values (now() - interval '400 days', 'old-actor', 'auth.login', 'success') returning id::text`
-  const [kept] = await hotline.sql<{ id: string }[]>`insert into audit_log (at, actor, action, outcome) values (now() - interval '200 days', 'kept-actor', 'auth.login', 'success') returning id::text`
+  // Retention: rows past the retention go, younger ones stay (the old rows are made by the owner).
+  const [old] = await owner<{ id: string }[]>`insert into audit_log (at, actor, action, outcome) values (now() - interval '400 days', 'old-actor', 'auth.login', 'success') returning id::text`
+  const [kept] = await owner<{ id: string }[]>`insert into audit_log (at, actor, action, outcome) values (now() - interval '200 days', 'kept-actor', 'auth.login', 'success') returning id::text`
   t.ok((await hotline.audit.purge()) >= 1, 'the purge removed something')
   t.equal((await hotline.sql`select 1 from audit_log where id = ${old!.id}`).length, 0, 'a 400-day-old row is purged (retention 365 days)')
   t.equal((await hotline.sql`select 1 from audit_log where id = ${kept!.id}`).length, 1, 'a 200-day-old row is kept')

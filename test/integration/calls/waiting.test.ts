@@ -32,7 +32,7 @@ t.test('a caller who hangs up while waiting is logged as abandoned and leaves th
   t.ok(abandon!.waitMs > 1000 && abandon!.waitMs < 6000, `waited ${abandon!.waitMs} ms in the queue before hanging up`)
   const after = (await hotline.app.inject({ method: 'GET', url: '/v1/queues', headers: { authorization: `Bearer ${admin}` } })).json() as { id: string; waiting: number }[]
   t.equal(after.find((q) => q.id === 'general')!.waiting, 0, 'nobody is left waiting')
-  const metrics = (await hotline.app.inject({ method: 'GET', url: '/metrics' })).body
+  const metrics = (await hotline.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${hotline.config.HOTLINE_METRICS_TOKEN}` } })).body
   t.match(metrics, /hotline_calls_abandoned_total\{queue="general"\} 1/, 'metrics count the abandon')
   t.match(metrics, /hotline_calls_waiting\{queue="general"\} 0/, 'metrics show nobody waiting')
 })
@@ -51,7 +51,7 @@ t.test('with no agent signed in a caller keeps waiting and is answered once one 
   await new Promise((r) => setTimeout(r, 3000))
   const [still] = await hotline.sql`select answered_at, ended_at from calls where caller_number = '13700137000'`
   t.same(still, { answeredAt: null, endedAt: null }, 'after 3 s with nobody signed in the caller is still waiting')
-  const metrics = (await hotline.app.inject({ method: 'GET', url: '/metrics' })).body
+  const metrics = (await hotline.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${hotline.config.HOTLINE_METRICS_TOKEN}` } })).body
   t.match(metrics, /hotline_calls_waiting\{queue="general"\} 1/, 'metrics show one caller waiting')
 
   const readyAt = Date.now()

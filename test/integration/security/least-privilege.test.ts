@@ -1,13 +1,67 @@
 /**
- * Least privilege of the local set-up (scripts/services.sh, dialplans/), tried as another local
- * process would: Redis answers nobody without its password (Socket.IO sessions and agent state
- * cannot be read or forged), and Asterisk has no AMI listening at all (no write=all user to
+ * Least privilege of the local set-up (scripts/services.sh, dialplans/, migration 014), tried as
+ * another local process would: PostgreSQL takes no connection without a password (no trust), the
+ * server's role hotline_app reads and writes rows but changes no schema and is no superuser;
+ * Redis answers nobody without its password (Socket.IO sessions and agent state cannot be read or
+ * forged); Asterisk runs as its own user and has no AMI listening at all (no write=all user to
  * originate calls with).
  */
+import { readFileSync } from 'node:fs'
 import { connect } from 'node:net'
+import path from 'node:path'
 import { Redis } from 'ioredis'
+import postgres from 'postgres'
 import t from 'tap'
-import { testConfig } from '../../helpers/services.ts'
+import { STATE_DIR, testConfig } from '../../helpers/services.ts'
+
+async function pgError(url: string, query = 'select 1'): Promise<string> {
+  const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 5 })
+  try {
+    await sql.unsafe(query)
+    return 'connected'
+  } catch (err) {
+    return (err as Error).message
+  } finally {
+    await sql.end({ timeout: 1 })
+  }
+}
+
+t.test('PostgreSQL: passwords only, and the server\'s role changes no schema', async (t) => {
+  const config = testConfig()
+  const app = new URL(config.DATABASE_URL)
+  t.equal(app.username, 'hotline_app', 'the server connects as hotline_app')
+  t.ok(app.password.length >= 32, 'with a generated password')
+  t.ok(config.HOTLINE_MIGRATE_DATABASE_URL && new URL(config.HOTLINE_MIGRATE_DATABASE_URL).username === 'hotline', 'migrations run as the owner hotline')
+  const as = (user: string, password = '') => { const u = new URL(config.DATABASE_URL); u.username = user; u.password = password; return u.toString() }
+  t.match(await pgError(as('postgres')), /password|authentication/i, 'the superuser without a password: refused (it used to be trusted)')
+  t.match(await pgError(as('hotline_app')), /password|authentication/i, 'the application role without its password: refused')
+  t.match(await pgError(as('hotline_app', 'guess')), /password authentication failed/, 'with a wrong one: refused')
+  t.match(await pgError(as('hotline', 'guess')), /password authentication failed/, 'the owner with a wrong one: refused')
+
+  const sql = postgres(config.DATABASE_URL, { max: 1, onnotice: () => {} })
+  t.teardown(() => sql.end({ timeout: 2 }))
+  const [role] = await sql`select rolsuper, rolcreaterole, rolcreatedb, rolbypassrls from pg_roles where rolname = current_user`
+  t.same(role, { rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolbypassrls: false }, 'no superuser, no role or database creation')
+  t.ok((await sql`select count(*) from calls`).length === 1, 'it reads the application\'s tables')
+  for (const [query, why] of [
+    ['create table intruder (x int)', 'create a table'],
+    ['alter table calls add column intruder int', 'alter a table'],
+    ['drop table queue_log', 'drop a table'],
+    ['truncate calls', 'truncate'],
+    ['delete from audit_log', 'delete audit rows'],
+    ['update audit_log set outcome = \'success\'', 'rewrite audit rows'],
+    ['delete from schema_migrations', 'rewrite the migration record'],
+    ['create role intruder', 'create a role']
+  ] as const) {
+    t.match(await pgError(config.DATABASE_URL, query), /permission denied|must be owner/, `it may not ${why}`)
+  }
+})
+
+t.test('Asterisk runs as its own user, not root', async (t) => {
+  const pid = Number(readFileSync(path.join(STATE_DIR, 'asterisk.pid'), 'utf8').trim())
+  const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1])
+  t.not(uid, 0, `Asterisk (pid ${pid}) runs as uid ${uid} (-U asterisk in scripts/services.sh)`)
+})
 
 /** Sends raw RESP commands over TCP, as any local process could, and returns the first reply line of each. */
 function redisRaw(port: number, commands: string[]): Promise<string[]> {

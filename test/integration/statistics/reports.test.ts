@@ -16,6 +16,7 @@ import { CallbackStore } from '../../../src/callbacks/store.ts'
 import { createSql, type Sql } from '../../../src/db/sql.ts'
 import { migrate } from '../../../src/db/migrate.ts'
 import { AGENT_COLUMNS, CALL_COLUMNS } from '../../../src/statistics/routes.ts'
+import { ownerDatabaseUrl } from '../../helpers/hotline.ts'
 import { testConfig } from '../../helpers/services.ts'
 
 const DB_NAME = 'hotline_stats_test'
@@ -24,8 +25,8 @@ const DB_NAME = 'hotline_stats_test'
 const bj = (local: string) => new Date(`${local.replace(' ', 'T')}+08:00`).getTime()
 
 async function ownDatabase(): Promise<string> {
-  const base = testConfig().DATABASE_URL
-  const admin = postgres(base, { max: 1, onnotice: () => {} })
+  const owner = ownerDatabaseUrl()
+  const admin = postgres(owner, { max: 1, onnotice: () => {} })
   try {
     await admin.unsafe(`create database ${DB_NAME}`)
   } catch (err) {
@@ -33,18 +34,18 @@ async function ownDatabase(): Promise<string> {
   } finally {
     await admin.end({ timeout: 5 })
   }
-  const url = new URL(base)
-  url.pathname = `/${DB_NAME}`
+  const inDb = (u: string) => { const url = new URL(u); url.pathname = `/${DB_NAME}`; return url.toString() }
   // A clean schema every run: this database is ours alone, and a migration edited while in
-  // progress elsewhere must not leave a checksum mismatch behind.
-  const sql = createSql(url.toString(), { max: 1 })
+  // progress elsewhere must not leave a checksum mismatch behind. Made by the schema owner; the
+  // server connects as the application role, as it does to the shared database.
+  const sql = createSql(inDb(owner), { max: 1 })
   try {
     await sql.unsafe('drop schema public cascade; create schema public')
     await migrate(sql)
   } finally {
     await sql.end({ timeout: 5 })
   }
-  return url.toString()
+  return inDb(testConfig().DATABASE_URL)
 }
 
 function redisDb6(url: string): string {

@@ -14,6 +14,7 @@ import { migrate } from '../../../src/db/migrate.ts'
 import { centerDay } from '../../../src/tickets/rules.ts'
 import { openChromium } from '../../helpers/browser.ts'
 import { ARTIFACTS, testConfig } from '../../helpers/services.ts'
+import { ownerSql } from '../../helpers/hotline.ts'
 
 interface TicketBody { id: string; number: string; status: string; version: number; [k: string]: unknown }
 type Row = Record<string, string | number | null>
@@ -32,7 +33,7 @@ t.test('ticket KPIs: JSON, CSV and page agree on the facts', async (t) => {
   const config = { ...testConfig({ HOTLINE_ARI_APP: 'hotline-test-ticket-kpis', REDIS_URL: u.toString(), HOTLINE_REMINDER_SWEEP_S: '0' }), HOTLINE_ADMIN_PASSWORD: undefined }
   const hotline: Hotline = await createHotline(config)
   t.teardown(() => hotline.close())
-  const sql = hotline.sql
+  const sql = ownerSql(t) // the schema owner: the server's role may not truncate or add triggers
   await migrate(sql)
   await sql`truncate tickets, ticket_calls, ticket_events, follow_up_tasks, ticket_number_counters, ticket_attachments, ticket_escalations cascade`
   await sql`delete from users where id like 'tq-%'`

@@ -16,7 +16,7 @@ import { createHotline } from '../../../src/app.ts'
 import { centerDay } from '../../../src/tickets/rules.ts'
 import { inNetns, openChromium } from '../../helpers/browser.ts'
 import { ManualClock, CITIZEN_TEMPLATE, keyPcap, startCitizenPhone } from '../../helpers/dialer.ts'
-import { ADMIN_PASSWORD, createAgent, resetWorld, tokenFor, waitFor } from '../../helpers/hotline.ts'
+import { ADMIN_PASSWORD, createAgent, ownerSql, resetWorld, tokenFor, waitFor } from '../../helpers/hotline.ts'
 import { ARTIFACTS, testConfig } from '../../helpers/services.ts'
 import { callFromCarrier } from '../../helpers/sipp.ts'
 
@@ -36,7 +36,7 @@ t.test('the ticket loop end to end', async (t) => {
   const hotline = await createHotline(config, { dialerClock })
   t.teardown(() => hotline.close())
   await hotline.start()
-  const sql = hotline.sql
+  const sql = ownerSql(t) // the schema owner: the server's role may not truncate or add triggers
   await sql`truncate dial_attempts, tickets, ticket_number_counters, ticket_attachments, ticket_escalations cascade`
   await sql`update follow_up_campaigns set state = 'running', mode = 'survey', windows = '[{"from":"08:30","to":"12:00"},{"from":"14:00","to":"20:30"}]', max_attempts = 3 where id = 'default'`
   await sql`update dialer_trunks set dial_template = ${CITIZEN_TEMPLATE}, calls_per_second = 50, max_concurrent = 20 where id = 'trunk'`

@@ -13,6 +13,7 @@ import { io as connect, type Socket } from 'socket.io-client'
 import { createHotline, type Hotline } from '../../../src/app.ts'
 import { migrate } from '../../../src/db/migrate.ts'
 import { testConfig } from '../../helpers/services.ts'
+import { ownerSql } from '../../helpers/hotline.ts'
 
 const REDIS_DB = 6
 interface TicketBody { id: string; number: string; status: string; version: number; [k: string]: unknown }
@@ -29,7 +30,7 @@ t.test('the ticket loop', async (t) => {
   const config = { ...testConfig({ HOTLINE_ARI_APP: 'hotline-test-ticket-loop', REDIS_URL: ownRedis(base.REDIS_URL), HOTLINE_REMIND_BEFORE_H: '4', HOTLINE_REMINDER_SWEEP_S: '0' }), HOTLINE_ADMIN_PASSWORD: undefined }
   const hotline: Hotline = await createHotline(config)
   t.teardown(() => hotline.close())
-  const sql = hotline.sql
+  const sql = ownerSql(t) // the schema owner: the server's role may not truncate or add triggers
   await migrate(sql)
   await sql`truncate tickets, ticket_calls, ticket_events, follow_up_tasks, ticket_number_counters, ticket_attachments, ticket_escalations cascade`
   await sql`delete from users where id like 'tl-%'`

@@ -13,7 +13,7 @@ import { parse } from 'yaml'
 import { ConfigSchema } from '../../../src/config.ts'
 import { REPO } from '../../helpers/services.ts'
 
-interface Service { image?: string; command?: string[] | string; environment?: Record<string, string>; volumes?: string[] }
+interface Service { image?: string; command?: string[] | string; environment?: Record<string, string>; volumes?: string[]; healthcheck?: unknown }
 const text = readFileSync(path.join(REPO, 'docker-compose.yml'), 'utf8')
 const compose = parse(text) as { services: Record<string, Service> }
 const read = (f: string) => readFileSync(path.join(REPO, f), 'utf8')
@@ -28,9 +28,11 @@ const readsBy: Record<string, Set<string>> = {
     ...matches(read('scripts/render-pbx-config.mjs'), /^ {2}(HOTLINE_[A-Z0-9_]+):/gm),
     ...matches(read('scripts/container-pbx.sh'), /\$\{(HOTLINE_[A-Z0-9_]+)/g)
   ]),
-  // https://hub.docker.com/_/postgres: the image's initialisation variables.
-  postgres: new Set(['POSTGRES_DB', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_INITDB_ARGS', 'PGDATA']),
-  redis: new Set()
+  // https://hub.docker.com/_/postgres: the image's initialisation variables, and our init script's.
+  postgres: new Set(['POSTGRES_DB', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_INITDB_ARGS', 'POSTGRES_HOST_AUTH_METHOD', 'PGDATA',
+    ...matches(read('scripts/container-pg-init.sh'), /\$\{(HOTLINE_[A-Z0-9_]+)/g)]),
+  // redis-server reads no environment: only what its command line passes on ($$VAR in compose).
+  redis: new Set(matches(JSON.stringify(compose.services.redis?.command ?? ''), /\$\$([A-Z][A-Z0-9_]+)/g))
 }
 
 t.test('docker-compose.yml parses and has the four services', async (t) => {
@@ -56,4 +58,22 @@ t.test('what the services mount and run exists', async (t) => {
   t.ok(existsSync(path.join(REPO, 'dialplans/prompts/zh.tsv')), 'the prompt list it renders')
   t.match(compose.services.asterisk!.command, ['bash', '/hotline/scripts/container-pbx.sh'])
   t.match(String(compose.services.hotline!.command), /bin\/hotline\.js serve/, 'the server runs through bin/hotline.js')
+  const pgInit = compose.services.postgres!.volumes!.find((v) => v.includes('docker-entrypoint-initdb.d'))
+  t.ok(pgInit && existsSync(path.join(REPO, pgInit.split(':')[0]!)), 'the PostgreSQL init script it mounts')
+})
+
+t.test('least privilege: passwords from .env, no trust, the server as the application role', async (t) => {
+  const pg = compose.services.postgres!.environment!
+  t.equal(pg.POSTGRES_HOST_AUTH_METHOD, 'scram-sha-256', 'PostgreSQL: password auth for connections')
+  t.match(pg.POSTGRES_INITDB_ARGS, /--auth-local=scram-sha-256/, 'and on its own socket')
+  t.notMatch(text.replace(/#.*$/gm, ''), /\btrust\b/, 'no trust anywhere')
+  t.match(read('scripts/container-pg-init.sh'), /create role hotline_app login nosuperuser/, 'the init script makes the application role')
+  const app = compose.services.hotline!.environment!
+  t.match(app.DATABASE_URL, /^postgres:\/\/hotline_app:\$\{HOTLINE_PG_APP_PASSWORD:\?/, 'the server connects as hotline_app, its password from .env')
+  t.match(app.HOTLINE_MIGRATE_DATABASE_URL, /^postgres:\/\/hotline:\$\{POSTGRES_PASSWORD:\?/, 'migrations as the owner')
+  t.match(String(compose.services.hotline!.command), /hotline\.js migrate && exec env -u HOTLINE_MIGRATE_DATABASE_URL node bin\/hotline\.js serve/, 'the serving process is started without the owner\'s URL')
+  t.match(app.REDIS_URL, /^redis:\/\/:\$\{HOTLINE_REDIS_PASSWORD:\?[^}]*\}@/, 'the server gives Redis its password')
+  t.match(JSON.stringify(compose.services.redis!.command), /requirepass/, 'Redis requires it')
+  t.notMatch(JSON.stringify(compose.services.redis!.command), /\$\{HOTLINE_REDIS_PASSWORD/, 'and does not get it on its command line')
+  t.match(JSON.stringify(compose.services.redis!.healthcheck), /REDISCLI_AUTH/, 'its health check authenticates')
 })
