@@ -21,6 +21,7 @@
 #   5. Node.js 24 when the machine's node is older: the official build from the npm registry into
 #      .hotline/tools (HOTLINE_TOOLS_DIR), see scripts/node-runtime.sh; start.sh and test.sh use it.
 #   6. Prints the installed Asterisk version.
+#   Also: the system user `hotline` (HOTLINE_SERVICE_USER) that `npm start` runs the server as.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -78,6 +79,12 @@ else
   done_step "all present"
 fi
 id postgres >/dev/null 2>&1 || die "the postgres OS user is missing (reinstall postgresql-common)"
+# The service user `npm start` runs the server as (scripts/start.sh): no login, no home, no rights.
+if ! id "${HOTLINE_SERVICE_USER:-hotline}" >/dev/null 2>&1 && [ "${HOTLINE_SERVICE_USER:-hotline}" != root ]; then
+  useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "${HOTLINE_SERVICE_USER:-hotline}" \
+    || die "could not create the service user ${HOTLINE_SERVICE_USER:-hotline}"
+  say "created the service user ${HOTLINE_SERVICE_USER:-hotline}"
+fi
 
 # ---------------------------------------------------------------- 2. the PBX root
 if [ ! -x "$ROOT/usr/sbin/asterisk" ]; then

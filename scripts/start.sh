@@ -55,7 +55,7 @@ set -a
 set +a
 # Migrations run as the schema's owner, in a process of their own; the server then holds only the
 # application role's URL (DATABASE_URL: rows, no DDL) and finds nothing left to apply.
-node --import tsx src/cli.ts migrate >"$STATE/migrate.log" 2>&1 || { cat "$STATE/migrate.log"; say "the database migrations failed"; exit 1; }
+node --enable-source-maps dist/server/cli.js migrate >"$STATE/migrate.log" 2>&1 || { cat "$STATE/migrate.log"; say "the database migrations failed"; exit 1; }
 unset HOTLINE_MIGRATE_DATABASE_URL
 
 server=
@@ -86,8 +86,23 @@ say "first administrator: user 'admin', password in $STATE/secrets.env (HOTLINE_
 # In the background so this script stays to stop what it started, in a process group of its own
 # (set -m) so that a terminal's Ctrl-C reaches this script only and the server gets exactly one
 # SIGTERM from stop_all (close-with-grace exits at once on a second signal, skipping its drain).
+# As root (the set-up needs it), the server itself drops to the service user setup.sh made
+# (HOTLINE_SERVICE_USER, default hotline): setpriv execs node with that uid, so the pid is node's.
+# It reads the checkout and writes nothing there. A checkout that user cannot read (under a
+# closed home folder, say) keeps the server on root, and this says so.
+as_user=()
+run_as=${HOTLINE_SERVICE_USER:-hotline}
+if [ "$(id -u)" -eq 0 ] && [ "$run_as" != root ]; then
+  if ! id "$run_as" >/dev/null 2>&1; then
+    say "no user '$run_as' (scripts/setup.sh makes it): the server runs as root"
+  elif setpriv --reuid "$run_as" --regid "$run_as" --init-groups -- test -r dist/server/main.js -a -r node_modules/fastify/package.json -a -x "$(command -v node)" 2>/dev/null; then
+    as_user=(setpriv --reuid "$run_as" --regid "$run_as" --init-groups --)
+  else
+    say "user '$run_as' cannot read $PWD (a parent folder is closed to it): the server runs as root; open the folder to it (chmod o+rx) or move the checkout"
+  fi
+fi
 set -m
-node --enable-source-maps dist/server/main.js &
+"${as_user[@]}" node --enable-source-maps dist/server/main.js &
 server=$!
 set +m
 echo "$server" > "$SERVER_PIDF"

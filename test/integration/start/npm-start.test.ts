@@ -60,6 +60,16 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     const run = await npmStart(t, env)
     const pids = pidsOf(stateDir)
     t.ok(alive(pids.server) && alive(pids.redis) && alive(pids.postgres), `server ${pids.server}, Redis ${pids.redis} and PostgreSQL ${pids.postgres} run`)
+    // Least privilege: the server is not root (the service user setup.sh made, where it can read
+    // the checkout), and it holds the application role's database URL only, not the owner's.
+    const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pids.server}/status`, 'utf8'))![1])
+    const serviceUid = Number(spawnSync('id', ['-u', 'hotline'], { encoding: 'utf8' }).stdout.trim())
+    const readable = spawnSync('setpriv', ['--reuid', 'hotline', '--regid', 'hotline', '--init-groups', '--', 'test', '-r', path.join(REPO, 'dist/server/main.js')]).status === 0
+    if (readable) t.equal(uid, serviceUid, `the server runs as the service user hotline (uid ${serviceUid}), not root`)
+    else t.match(run.output(), /cannot read .*: the server runs as root/, 'the checkout is closed to the service user: npm start says the server stays root')
+    const environ = readFileSync(`/proc/${pids.server}/environ`, 'utf8').split('\0')
+    t.ok(environ.some((e) => e.startsWith('DATABASE_URL=postgres://hotline_app:')), 'the server connects as hotline_app')
+    t.notOk(environ.some((e) => e.startsWith('HOTLINE_MIGRATE_DATABASE_URL=')), 'and never sees the owner\'s URL (npm start migrated before)')
 
     // A newcomer opens the pages: their static files are not logged line by line.
     for (const page of ['/softphone/', '/softphone/app.js', '/wallboard/', '/dialer/']) t.equal((await fetch(`http://127.0.0.1:${port}${page}`)).status, 200, `GET ${page}`)
@@ -86,7 +96,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       const check = spawnSync('node', ['bin/hotline.js', 'check-config'], { cwd: REPO, env: { ...Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('HOTLINE_') && k !== 'PORT')), HOTLINE_STATE_DIR: stateDir }, encoding: 'utf8' })
       t.equal(check.status, 0, `check-config exits 0 (${check.stderr.trim().slice(0, 300)})`)
       const shown = JSON.parse(check.stdout) as Record<string, unknown>
-      t.match(shown, { DATABASE_URL: `postgres://postgres@127.0.0.1:${env.HOTLINE_PG_PORT}/hotline`, HOTLINE_JWT_SECRET: '***', HOTLINE_ARI_PASSWORD: '***' }, 'the same database as npm start, secrets hidden')
+      t.match(shown, { DATABASE_URL: `postgres://hotline_app:***@127.0.0.1:${env.HOTLINE_PG_PORT}/hotline`, HOTLINE_JWT_SECRET: '***', HOTLINE_ARI_PASSWORD: '***' }, 'the same database as npm start (the application role, its password hidden), secrets hidden')
 
       // The README's "First call in five minutes", step 2's shell block as written (port and state
       // folder through the variables the blocks read).
