@@ -25,12 +25,11 @@ import { bridgeIds, channelIds, STASIS_ENTRY } from '../pbx/ari/ids.ts'
 import type { AriRouter, ChannelEvent } from '../pbx/ari/router.ts'
 import type { AriRest } from '../pbx/ari/rest.ts'
 import type { CallAction, CallControlView } from '../realtime/contract.ts'
+import { controlCommand, controlView as view, EMPTY_CONTROL as EMPTY, targetAnswered, targetGone, type ControlEffect, type ControlState, type TransferTarget } from './control-machine.ts'
 import { keys } from '../redis/keys.ts'
 import type { LiveCall } from './model.ts'
 import type { CallFlow } from './service.ts'
 import type { LiveCallStore } from './store.ts'
-
-export interface TransferTarget { number: string; name: string; kind: 'emergency' | 'unit' }
 
 export const CallControlErrors = {
   noCall: createError<[string]>('HOTLINE_CALLS_NO_CURRENT_CALL', 'agent %s has no call to control', 409),
@@ -38,13 +37,6 @@ export const CallControlErrors = {
   invalid: createError<[string]>('HOTLINE_BAD_REQUEST', '%s', 400)
 }
 
-interface ControlState {
-  held: boolean
-  muted: boolean
-  consult: { number: string; name: string; state: 'ringing' | 'talking'; channelId: string; blind: boolean } | null
-}
-
-const EMPTY: ControlState = { held: false, muted: false, consult: null }
 const holdBridgeId = bridgeIds.callHold
 
 /** Parses HOTLINE_TRANSFER_TARGETS; throws naming the variable so the server refuses to start. */
@@ -59,6 +51,8 @@ export function parseTransferTargets(json: string): TransferTarget[] {
     return { number: t.number, name: t.name, kind: t.kind }
   })
 }
+
+export type { TransferTarget } from './control-machine.ts'
 
 export interface CallControlDeps {
   rest: AriRest
@@ -139,101 +133,54 @@ export class CallControl extends EventEmitter<CallControlEvents> {
   private async run(agentId: string, callId: string, action: CallAction, args: { digits?: string; number?: string }): Promise<CallControlView> {
     const call = await this.deps.live.get(callId)
     if (!call || call.agentId !== agentId || call.handedOffTo || (call.phase !== 'offered' && call.phase !== 'talking')) throw new CallControlErrors.noCall(agentId)
-    const { rest } = this.deps
     const st = await this.state(callId)
+    const decision = controlCommand(st, { phase: call.phase, callerChannelId: call.callerChannelId, agentChannelId: call.agentChannelId }, action, args, this.deps.settings.targets, channelIds.consult(callId, Date.now()))
+    if (!decision.ok) throw decision.error === 'invalid' ? new CallControlErrors.invalid(decision.message) : new CallControlErrors.notNow(decision.message)
     const log = this.deps.log.child({ callId, agentId, action })
-    if (action === 'hangup') {
-      // While ringing this is a rejection (busy): CallFlow treats it as offer-rejected. Talking,
-      // CallFlow marks the hang-up as the agent's first, so a WebRTC seat's leg ending is not
-      // mistaken for a dropped browser waiting to rejoin (and a call waiting for one ends).
-      if (call.phase === 'talking') await this.deps.calls.inLane.agentHangup(agentId, callId)
-      else if (call.agentChannelId) await ignoreGone(rest.hangup(call.agentChannelId, 'busy'))
-      log.info('agent hung up from the panel')
-      return view(st)
-    }
-    if (call.phase !== 'talking') throw new CallControlErrors.notNow(`'${action}' needs a connected call; the call is still ringing`)
-    switch (action) {
-      case 'hold':
-        if (!st.held) { await this.holdCaller(call); st.held = true; await this.agentEvent(agentId, 'hold', callId) }
-        break
-      case 'unhold':
-        if (st.consult) throw new CallControlErrors.notNow('a consultation is in progress: complete or cancel it first')
-        if (st.held) { await this.unholdCaller(call); st.held = false; await this.agentEvent(agentId, 'unhold', callId) }
-        break
-      // No leg while waiting for a rejoin: the state is kept and applied to the new leg (onRejoined).
-      case 'mute':
-        if (!st.muted) { if (call.agentChannelId) await rest.mute(call.agentChannelId, 'in'); st.muted = true }
-        break
-      case 'unmute':
-        if (st.muted) { if (call.agentChannelId) await rest.unmute(call.agentChannelId, 'in'); st.muted = false }
-        break
-      case 'dtmf': {
-        const digits = args.digits ?? ''
-        if (!/^[0-9*#A-D]{1,32}$/.test(digits)) throw new CallControlErrors.invalid('body.digits: 1 to 32 of 0-9 * # A-D')
-        // Keys go to whoever the agent is talking to: the consulted party, else the caller.
-        const to = st.consult?.state === 'talking' ? st.consult.channelId : call.callerChannelId
-        await rest.sendDtmf(to, digits)
-        break
-      }
-      case 'transfer':
-      case 'consult': {
-        const target = this.target(args.number)
-        if (st.consult) throw new CallControlErrors.notNow('a consultation is already in progress')
-        if (!st.held) { await this.holdCaller(call); st.held = true; await this.agentEvent(agentId, 'hold', callId) }
-        const channelId = channelIds.consult(callId, Date.now())
+    for (const effect of decision.effects) await this.exec(effect, call, agentId, log)
+    return view(decision.state)
+  }
+
+  /** One effect of a control decision (control-machine.ts), through ARI and the call flow. */
+  private async exec(e: ControlEffect, call: LiveCall, agentId: string, log: Logger): Promise<void> {
+    const { rest } = this.deps
+    switch (e.type) {
+      case 'hold-caller': return this.holdCaller(call)
+      case 'connect-caller': return this.connectCallerTo(call)
+      case 'agent': return this.agentEvent(agentId, e.event, call.callId)
+      case 'mute': await (e.on ? rest.mute(e.channelId, 'in') : rest.unmute(e.channelId, 'in')); return
+      case 'dtmf': await rest.sendDtmf(e.channelId, e.digits); return
+      case 'hangup': return ignoreGone(rest.hangup(e.channelId, e.reason))
+      case 'agent-hangup': await this.deps.calls.inLane.agentHangup(agentId, call.callId); return
+      case 'dial-target':
         try {
           await rest.originate({
-            channelId, endpoint: `PJSIP/${target.number}@${this.deps.settings.trunk}`, app: this.deps.settings.app,
-            appArgs: `${STASIS_ENTRY.consult},${callId}`,
+            channelId: e.channelId, endpoint: `PJSIP/${e.number}@${this.deps.settings.trunk}`, app: this.deps.settings.app,
+            appArgs: `${STASIS_ENTRY.consult},${call.callId}`,
             // The emergency line sees the citizen's number, not the center's.
             callerId: `"${call.callerNumber}" <${call.callerNumber}>`, timeoutSeconds: this.deps.settings.ringTimeoutSeconds * 2,
             originator: call.callerChannelId
           })
         } catch (err) {
-          log.warn({ err: (err as Error).message, number: target.number }, 'could not dial the transfer target')
-          throw new CallControlErrors.notNow(`could not dial ${target.number}`)
+          log.warn({ err: (err as Error).message, number: e.number }, 'could not dial the transfer target')
+          throw new CallControlErrors.notNow(`could not dial ${e.number}`)
         }
-        st.consult = { number: target.number, name: target.name, state: 'ringing', channelId, blind: action === 'transfer' }
-        if (action === 'transfer') {
-          await this.save(callId, st)
-          await this.complete(call, agentId, st)
-          return view(st)
-        }
-        log.info({ number: target.number }, 'consulting a transfer target; caller on hold')
-        break
+        return
+      case 'hand-off': {
+        const handed = await this.deps.calls.inLane.handOff(call.callId, agentId, e.targetChannelId)
+        if (!handed) { await ignoreGone(rest.hangup(e.targetChannelId)); throw new CallControlErrors.noCall(agentId) }
+        if (handed.agentChannelId) await ignoreGone(rest.hangup(handed.agentChannelId))
+        return
       }
-      case 'consult-complete':
-        if (!st.consult || st.consult.state !== 'talking') throw new CallControlErrors.notNow('no answered consultation to complete')
-        await this.complete(call, agentId, st)
-        return view(st)
-      case 'consult-cancel':
-        if (!st.consult) throw new CallControlErrors.notNow('no consultation in progress')
-        await ignoreGone(rest.hangup(st.consult.channelId))
-        st.consult = null
-        await this.unholdCaller(call); st.held = false; await this.agentEvent(agentId, 'unhold', callId)
-        break
+      case 'save': return this.save(call.callId, e.state)
+      case 'changed': this.emit('changed', agentId, call.callId, e.view); return
+      case 'transferred': this.emit('transferred', agentId, call.callId, e.number); return
+      case 'log': log.info(e.fields ?? {}, e.msg); return
+      default: {
+        const exhaustive: never = e
+        return exhaustive
+      }
     }
-    await this.save(callId, st)
-    const v = view(st)
-    this.emit('changed', agentId, callId, v)
-    return v
-  }
-
-  /**
-   * Puts the target in the agent's place: CallFlow hands the call off (agent to wrap-up), the
-   * agent's leg is hung up, and the caller joins the target in the call's bridge (for a blind
-   * transfer once the target answers).
-   */
-  private async complete(call: LiveCall, agentId: string, st: ControlState): Promise<void> {
-    const consult = st.consult!
-    const handed = await this.deps.calls.inLane.handOff(call.callId, agentId, consult.channelId)
-    if (!handed) { await ignoreGone(this.deps.rest.hangup(consult.channelId)); throw new CallControlErrors.noCall(agentId) }
-    if (handed.agentChannelId) await ignoreGone(this.deps.rest.hangup(handed.agentChannelId))
-    if (consult.state === 'talking') await this.connectCallerTo(call)
-    st.held = consult.state !== 'talking'
-    await this.save(call.callId, st)
-    this.deps.log.info({ callId: call.callId, agentId, number: consult.number, blind: consult.blind }, 'call transferred')
-    this.emit('transferred', agentId, call.callId, consult.number)
   }
 
   /** The end of a transfer target's channel, in the call's lane. */
@@ -245,30 +192,31 @@ export class CallControl extends EventEmitter<CallControlEvents> {
   private async onTargetAnswered(callId: string, channelId: string): Promise<void> {
     const call = await this.deps.live.get(callId)
     const st = await this.state(callId)
-    if (!call || call.phase !== 'talking' || st.consult?.channelId !== channelId) {
+    const next = call?.phase === 'talking' ? targetAnswered(st, channelId, call.handedOffTo ?? null) : null
+    if (!call || !next) {
       await ignoreGone(this.deps.rest.hangup(channelId))
       return
     }
-    st.consult.state = 'talking'
+    let saved: ControlState = { ...next.state, held: st.held }
     try {
       await this.deps.rest.addToBridge(call.bridgeId ?? bridgeIds.call(callId), [channelId])
-      if (call.handedOffTo === channelId) { await this.connectCallerTo(call); st.held = false }
+      if (next.connectCaller) { await this.connectCallerTo(call); saved = next.state }
     } catch (err) {
       if (!(err instanceof AriNotFound)) throw err
     }
-    await this.save(callId, st)
-    if (!call.handedOffTo && call.agentId) this.emit('changed', call.agentId, callId, view(st))
+    await this.save(callId, saved)
+    if (!call.handedOffTo && call.agentId) this.emit('changed', call.agentId, callId, view(saved))
   }
 
   private async onTargetGone(callId: string, channelId: string): Promise<void> {
     const st = await this.state(callId)
     if (st.consult?.channelId !== channelId) return
     const call = await this.deps.live.get(callId)
-    if (call?.handedOffTo === channelId) return // CallFlow ends the transferred call
-    st.consult = null
-    await this.save(callId, st)
+    const next = targetGone(st, channelId, call?.handedOffTo ?? null)
+    if (!next) return // CallFlow ends the transferred call
+    await this.save(callId, next)
     // The caller stays on hold: the agent takes them back (unhold) or tries another number.
-    if (call?.agentId && !call.handedOffTo) this.emit('changed', call.agentId, callId, view(st))
+    if (call?.agentId && !call.handedOffTo) this.emit('changed', call.agentId, callId, view(next))
   }
 
   /** After CallFlow ended the call: the call's holding bridge and any unanswered target go too. */
@@ -279,12 +227,6 @@ export class CallControl extends EventEmitter<CallControlEvents> {
     await this.deps.redis.del(keys.callControl(call.callId))
   }
 
-  private target(number: string | undefined): TransferTarget {
-    const t = this.deps.settings.targets.find((x) => x.number === number)
-    if (!t) throw new CallControlErrors.invalid(`body.number: '${number ?? ''}' is not a configured transfer target`)
-    return t
-  }
-
   private async holdCaller(call: LiveCall): Promise<void> {
     const hold = holdBridgeId(call.callId)
     await this.deps.rest.createBridge(hold, 'holding', hold)
@@ -293,10 +235,6 @@ export class CallControl extends EventEmitter<CallControlEvents> {
     await this.deps.rest.startBridgeMoh(hold, this.deps.settings.mohClass).catch((err) => {
       this.deps.log.warn({ callId: call.callId, err: (err as Error).message }, 'music on hold did not start')
     })
-  }
-
-  private async unholdCaller(call: LiveCall): Promise<void> {
-    await this.connectCallerTo(call)
   }
 
   private async connectCallerTo(call: LiveCall): Promise<void> {
@@ -319,8 +257,3 @@ export class CallControl extends EventEmitter<CallControlEvents> {
     await this.deps.redis.set(keys.callControl(callId), JSON.stringify(st), 'EX', 12 * 3600)
   }
 }
-
-function view(st: ControlState): CallControlView {
-  return { held: st.held, muted: st.muted, consult: st.consult ? { number: st.consult.number, name: st.consult.name, state: st.consult.state } : null }
-}
-
