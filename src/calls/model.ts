@@ -1,6 +1,8 @@
 /**
- * A citizen's call through the hotline. Phases are the application's own, on top of Asterisk's
- * channel states: greeting → queued → offered → talking → ended.
+ * A citizen's call through the hotline, as other capabilities see it. Phases are the
+ * application's own, on top of Asterisk's channel states: greeting → queued → offered → talking
+ * → ended. The call flow itself works on the finer phase union of call-state.ts (with each
+ * phase's own data); this flat view is made from it (liveView).
  */
 export type CallPhase = 'greeting' | 'queued' | 'offered' | 'talking' | 'ended'
 
@@ -9,7 +11,10 @@ export type CallOutcome = 'answered' | 'abandoned' | 'overflowed' | 'failed' | '
 
 export type EndedBy = 'caller' | 'agent' | 'system'
 
-/** The live part of a call, in Redis while the call lasts (a restart rebuilds from it). */
+/**
+ * The flat view of a live call (call-state.ts liveView): fields that a phase does not have are
+ * null. Redis keeps the phase union itself; records of older servers in this flat form read back.
+ */
 export interface LiveCall {
   callId: string
   phase: CallPhase
