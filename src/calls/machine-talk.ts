@@ -1,17 +1,15 @@
 /**
  * The call machine with an agent: the offer (the seat rings, ring guard), the answer (bridge
  * and recording), failed offers (ring-no-answer, rejection: the caller back to the head of the
- * queue), hang-ups, the transfer hand-off, and the WebRTC seat's rejoin after a lost leg.
+ * queue), hang-ups and the transfer hand-off (the rejoin after a lost leg: machine-rejoin.ts).
  * Pure: each function returns the next call and the effects, in the order they must run.
  */
-import { SYSTEM_REASONS } from '../agents/model.ts'
 import { bridgeIds, channelIds, recordingNames } from '../pbx/ari/ids.ts'
 import type { HandedOff, Offering, Talking, Waiting } from './call-state.ts'
 import { liveView } from './call-state.ts'
 import { log, type CallPolicy, type Effect, type Step } from './machine-types.ts'
 import { armWaiting, baseOf, finish, then } from './machine-waiting.ts'
 import type { EndedBy } from './model.ts'
-import { agentLegEnded, rejoinDecision, seatMayRejoin } from './rules.ts'
 import type { QueueLogEvent } from './store.ts'
 
 /** Rings the (already reserved) agent's seat for a waiting caller. */
@@ -109,67 +107,6 @@ export function recordingStarted(call: Talking, ok: boolean, error: string | und
   return { call: answered, effects: fx }
 }
 
-/** The agent's leg (or, after a hand-off, the target's) ended. */
-export function agentLegGone(call: Offering | Talking | HandedOff, cause: number | null, now: number, policy: CallPolicy): Step {
-  const end = agentLegEnded(liveView(call), cause, policy.rejoin)
-  switch (end) {
-    case 'offer-rejected':
-    case 'ring-no-answer':
-      return call.phase === 'offering' ? offerFailed(call, end, { cause }, now, policy) : { call, effects: [], refused: 'not-ringing' }
-    case 'wait-for-rejoin':
-    case 'ended-by-agent': {
-      if (call.phase === 'offering') return { call, effects: [], refused: 'not-talking' }
-      if (end === 'wait-for-rejoin' && call.phase === 'talking') {
-        const kept = keepForRejoin(call, cause, 'leg-ended', now, policy)
-        if (kept.kept) return kept.kept
-        return then(kept.effects, endConversation(call, 'agent', now, policy))
-      }
-      return endConversation(call, 'agent', now, policy)
-    }
-    case 'nothing':
-      return { call, effects: [], refused: 'nothing' }
-  }
-}
-
-/**
- * For a WebRTC seat whose leg ended without the agent hanging up (a page reload, a network
- * blip) the caller stays: music on the call's mixing bridge (the recording carries on and shows
- * the gap), the agent stays talking, and the grace due time ends the call if the panel does not
- * rejoin. `kept` null: not kept (desk phone, hung up, or the rejoin limit: its effects first).
- */
-export function keepForRejoin(call: Talking, cause: number | null, reason: string, now: number, policy: CallPolicy): { kept: Step | null; effects: Effect[] } {
-  const rejoin = policy.rejoin
-  if (!rejoin || call.leg.state !== 'up' || call.leg.hangingUp || !seatMayRejoin(call, rejoin)) return { kept: null, effects: [] }
-  const decision = rejoinDecision(call, rejoin)
-  if (decision.action === 'limit') {
-    return {
-      kept: null,
-      effects: [
-        { type: 'queue-log', call: liveView(call), event: 'rejoin-limit', at: now, detail: { seat: call.seat, cause, reason, rejoins: decision.rejoinCount } },
-        log('warn', 'the seat lost its leg again after the rejoin limit (no audio?); ending the call, the agent goes not ready', { seat: call.seat, agentId: call.agentId, cause, reason, rejoins: decision.rejoinCount }),
-        { type: 'agent', agentId: call.agentId, event: { type: 'force-not-ready', reason: SYSTEM_REASONS.noAudio }, warn: 'could not put the agent in not ready after the rejoin limit', force: true },
-        { type: 'notify', event: 'rejoin-limit', args: [liveView(call), decision.rejoinCount] }
-      ]
-    }
-  }
-  // The panel has the grace time to dial back in; then the call ends by the agent side.
-  const lost: Talking = { ...call, rejoinCount: decision.rejoinCount, leg: { state: 'lost', lostAt: now, graceDue: now + rejoin.graceMs, rejoinChannelId: null } }
-  return {
-    kept: {
-      call: lost,
-      effects: [
-        { type: 'forget-channel', channelId: call.leg.channelId },
-        { type: 'persist', call: lost },
-        { type: 'moh', bridgeId: call.bridgeId, on: true, what: 'music on hold for the rejoin wait did not start' },
-        { type: 'queue-log', call: liveView(lost), event: 'agent-leg-lost', at: now, detail: { seat: call.seat, cause, reason, graceS: rejoin.graceMs / 1000 } },
-        log('info', 'agent leg dropped mid-call; caller on music while the seat may rejoin', { seat: call.seat, cause, reason, graceMs: rejoin.graceMs }),
-        { type: 'notify', event: 'agent-leg-lost', args: [liveView(lost), now + rejoin.graceMs] }
-      ]
-    },
-    effects: []
-  }
-}
-
 /** Either side hung up a connected call: the other side, the recording and the bridge go; the agent to wrap-up. */
 export function endConversation(call: Talking | HandedOff, endedBy: EndedBy, now: number, policy: CallPolicy): Step {
   const agentSide = call.phase === 'handed-off' ? call.targetChannelId : call.leg.state === 'up' ? call.leg.channelId : null
@@ -216,80 +153,4 @@ export function handOff(call: Talking, targetChannelId: string, policy: CallPoli
     log('info', 'call handed off (transfer)', { farChannelId: targetChannelId })
   )
   return { call: handed, effects: fx }
-}
-
-/**
- * The agent's (reloaded) panel asks to be put back in its talking call: the seat is dialled
- * again (the panel answers by itself) and joins the mixing bridge on answer. A leg the server
- * still thinks is up (the browser went away without a BYE) is replaced.
- */
-export function rejoin(call: Talking, now: number, policy: CallPolicy): Step {
-  const rejoinPolicy = policy.rejoin
-  if (!rejoinPolicy || !seatMayRejoin(call, rejoinPolicy)) return { call, effects: [], refused: 'not-rejoinable' }
-  let current = call
-  const fx: Effect[] = []
-  if (call.leg.state === 'up') {
-    const stale = call.leg.channelId
-    const kept = keepForRejoin(call, null, 'replaced-by-rejoin', now, policy)
-    if (!kept.kept) return { call, effects: kept.effects, refused: 'not-rejoinable' }
-    current = kept.kept.call as Talking
-    fx.push(...kept.kept.effects, { type: 'hangup', channelId: stale })
-  }
-  if (current.leg.state !== 'lost') return { call, effects: [], refused: 'not-rejoinable' }
-  if (current.leg.rejoinChannelId) return { call: current, effects: fx }
-  const rejoinBy = current.leg.lostAt + rejoinPolicy.graceMs
-  const channelId = channelIds.rejoin(call.callId, now)
-  const dialling: Talking = { ...current, leg: { ...current.leg, rejoinChannelId: channelId } }
-  fx.push(
-    { type: 'persist', call: dialling },
-    {
-      type: 'originate-seat', channelId, seat: call.seat, entry: 'agent-rejoin', callerNumber: call.callerNumber,
-      timeoutSeconds: Math.max(5, Math.ceil((rejoinBy - now) / 1000)), originator: call.callerChannelId, failed: { type: 'rejoin-dial-failed' }
-    },
-    log('info', 'dialling the seat to rejoin the call', { channelId, seat: call.seat })
-  )
-  return { call: dialling, effects: fx }
-}
-
-export function rejoinDialFailed(call: Talking, error: string | undefined): Step {
-  if (call.leg.state !== 'lost') return { call, effects: [], refused: 'not-rejoinable' }
-  const next: Talking = { ...call, leg: { ...call.leg, rejoinChannelId: null } }
-  return { call: next, effects: [log('warn', 'could not dial the seat to rejoin', { err: error }), { type: 'persist', call: next }], refused: 'not-rejoinable' }
-}
-
-/** The seat dialled back in answered: into the bridge, music off, the leg is up again. */
-export function rejoinAnswered(call: Talking, channelId: string, now: number): Step {
-  if (call.leg.state !== 'lost') return { call, effects: [], refused: 'not-waiting' }
-  const awayMs = now - call.leg.lostAt
-  const back: Talking = { ...call, leg: { state: 'up', channelId, hangingUp: false } }
-  return {
-    call: back,
-    effects: [
-      { type: 'add-to-bridge', bridgeId: call.bridgeId, channelIds: [channelId], ifGone: 'stop' },
-      { type: 'moh', bridgeId: call.bridgeId, on: false, what: 'music did not stop' },
-      { type: 'persist', call: back },
-      { type: 'queue-log', call: liveView(back), event: 'agent-rejoined', at: now, detail: { seat: call.seat, awayMs } },
-      log('info', 'agent rejoined the call', { awayMs, channelId }),
-      { type: 'notify', event: 'rejoined', args: [liveView(back)] }
-    ]
-  }
-}
-
-/** The rejoin leg ended before joining (not answered, refused): the grace time still runs. */
-export function rejoinLegGone(call: Talking, cause: number | null): Step {
-  if (call.leg.state !== 'lost') return { call, effects: [], refused: 'not-waiting' }
-  const next: Talking = { ...call, leg: { ...call.leg, rejoinChannelId: null } }
-  const fx: Effect[] = call.leg.rejoinChannelId ? [{ type: 'forget-channel', channelId: call.leg.rejoinChannelId }] : []
-  fx.push({ type: 'persist', call: next }, log('info', 'the rejoin leg ended before joining; waiting for another try or the grace time', { cause }))
-  return { call: next, effects: fx }
-}
-
-/** The seat did not rejoin within the grace time: the call ends by the agent side. */
-export function rejoinExpired(call: Talking, now: number, policy: CallPolicy): Step {
-  if (call.leg.state !== 'lost') return { call, effects: [], refused: 'not-waiting' }
-  const awayMs = now - call.leg.lostAt
-  return then([
-    { type: 'queue-log', call: liveView(call), event: 'rejoin-expired', at: now, detail: { seat: call.seat, awayMs } },
-    log('info', 'the seat did not rejoin in time; ending the call', { awayMs })
-  ], endConversation(call, 'agent', now, policy))
 }

@@ -5,21 +5,19 @@
  * dialled, the recording that started, a queue entry claimed) back in as events.
  *
  * Phases and their data are in call-state.ts; the steps before an agent in machine-waiting.ts,
- * those with an agent in machine-talk.ts. A new call starts with `arrive` (inbound) or `adopt`
- * (an answered follow-up or callback). Timers are the phases' due times (dueTimes): a step that
- * leaves a phase drops its timers with it, and a `timer` event whose time is no longer in the
- * record is stale and does nothing.
+ * those with an agent in machine-talk.ts, the WebRTC seat's rejoin in machine-rejoin.ts. A new
+ * call starts with `arrive` (inbound) or `adopt` (an answered follow-up or callback). Timers are
+ * the phases' due times (dueTimes): a step that leaves a phase drops its timers with it, and a
+ * `timer` event whose time is no longer in the record is stale and does nothing.
  */
-import type { ActiveCall, Call, Talking } from './call-state.ts'
+import type { ActiveCall, Call, HandedOff, Offering, Talking } from './call-state.ts'
 import { dueTimes, liveView } from './call-state.ts'
 import { unchanged, log, type CallEvent, type CallPolicy, type Effect, type RestartFacts, type Step } from './machine-types.ts'
-import {
-  agentHangup, agentLegGone, endConversation, handOff, keepForRejoin, offer, offerFailed, recordingStarted, rejoin, rejoinAnswered,
-  rejoinDialFailed, rejoinExpired, rejoinLegGone, seatAnswered, seatDialFailed
-} from './machine-talk.ts'
+import { agentHangup, endConversation, handOff, offer, offerFailed, recordingStarted, seatAnswered, seatDialFailed } from './machine-talk.ts'
+import { keepForRejoin, rejoin, rejoinAnswered, rejoinDialFailed, rejoinExpired, rejoinLegGone } from './machine-rejoin.ts'
 import { enqueue, finish, overflow, overflowClaimed, releasedForCallback, then, waitingTimer, armWaiting } from './machine-waiting.ts'
 import { vanishedCallerOutcome } from './node-gaps.ts'
-import { afterRestart } from './rules.ts'
+import { afterRestart, agentLegEnded } from './rules.ts'
 
 export type { CallEvent, CallPolicy, Effect, Step } from './machine-types.ts'
 export { adopt, arrive } from './machine-waiting.ts'
@@ -128,6 +126,29 @@ function onChannelGone(call: ActiveCall, channelId: string, cause: number | null
       return unchanged(call, 'not-ours')
   }
 }
+
+/** The agent's leg (or, after a hand-off, the target's) ended. */
+function agentLegGone(call: Offering | Talking | HandedOff, cause: number | null, now: number, policy: CallPolicy): Step {
+  const end = agentLegEnded(liveView(call), cause, policy.rejoin)
+  switch (end) {
+    case 'offer-rejected':
+    case 'ring-no-answer':
+      return call.phase === 'offering' ? offerFailed(call, end, { cause }, now, policy) : { call, effects: [], refused: 'not-ringing' }
+    case 'wait-for-rejoin':
+    case 'ended-by-agent': {
+      if (call.phase === 'offering') return { call, effects: [], refused: 'not-talking' }
+      if (end === 'wait-for-rejoin' && call.phase === 'talking') {
+        const kept = keepForRejoin(call, cause, 'leg-ended', now, policy)
+        if (kept.kept) return kept.kept
+        return then(kept.effects, endConversation(call, 'agent', now, policy))
+      }
+      return endConversation(call, 'agent', now, policy)
+    }
+    case 'nothing':
+      return { call, effects: [], refused: 'nothing' }
+  }
+}
+
 
 function callerGone(call: ActiveCall, now: number, policy: CallPolicy): Step {
   switch (call.phase) {
