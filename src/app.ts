@@ -282,6 +282,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
 
   let closed = false
   let reasonsTimer: NodeJS.Timeout | undefined
+  let refreshPurgeTimer: NodeJS.Timeout | undefined
   let reconcileTimer: NodeJS.Timeout | undefined
   return {
     app, io: realtime.io, config, sql, redis, ari, agents, calls, acd, users, audit, recordingRetention, tickets, followUps, callbacks,
@@ -294,6 +295,9 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       // Another node's administrator may change the list: pick it up within a minute.
       reasonsTimer = setInterval(() => { loadNotReadyReasons().catch((err) => log.warn({ err }, 'reloading not-ready reasons failed')) }, 60_000)
       reasonsTimer.unref()
+      // Refresh tokens past their session's end (and a day) can serve nobody: removed hourly.
+      refreshPurgeTimer = setInterval(() => { refreshTokens.purge(new Date()).catch((err) => log.warn({ err }, 'purging ended refresh tokens failed')) }, 3_600_000)
+      refreshPurgeTimer.unref()
       if (config.HOTLINE_RECONCILE_S > 0) {
         reconcileTimer = setInterval(() => { reconcileAttempts().catch((err) => log.warn({ err }, 'reconciling dial attempts failed')) }, config.HOTLINE_RECONCILE_S * 1000)
         reconcileTimer.unref()
@@ -309,6 +313,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       if (closed) return
       closed = true
       clearInterval(reasonsTimer)
+      clearInterval(refreshPurgeTimer)
       audit.stop()
       recordingRetention.stop()
       workspace.close()
