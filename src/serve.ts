@@ -15,6 +15,9 @@ import { migrate } from './db/migrate.ts'
 ;(globalThis as { log?: unknown }).log = () => {}
 
 export async function serve(): Promise<void> {
+  // Where the start-up time goes (ms since the process started), printed with the ready line.
+  const phases: Record<string, number> = { loaded: Math.round(performance.now()) }
+  const mark = (name: string) => { phases[name] = Math.round(performance.now()) }
   let config: Config
   try {
     config = loadConfig()
@@ -32,7 +35,9 @@ export async function serve(): Promise<void> {
   } finally {
     await sql.end({ timeout: 5 })
   }
+  mark('migrated')
   const hotline = await createHotline(config)
+  mark('built')
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) hotline.app.log.error({ err }, 'shutting down after an error')
     else hotline.app.log.info({ signal }, 'shutting down')
@@ -40,13 +45,15 @@ export async function serve(): Promise<void> {
   })
   // Listen first, then connect to the PBX in the background: /ready answers 503 until ARI is up.
   const address = await hotline.app.listen({ host: config.HOST, port: config.PORT })
+  mark('listening')
   await hotline.start({ waitForPbx: false })
+  mark('started')
   process.stdout.write(`hotline: listening on ${address} (API docs at ${address}/docs)\n`)
   const ready = () => Promise.all([hotline.sql`select 1`, hotline.redis.ping()]).then(() => {
     const ms = Math.round(performance.now())
-    hotline.app.log.info({ readyMs: ms }, 'ready')
-    process.stdout.write(`hotline: ready ${ms} ms after the process started (ARI, PostgreSQL, Redis connected, migrations checked)\n`)
+    hotline.app.log.info({ readyMs: ms, phases }, 'ready')
+    const steps = Object.entries(phases).map(([k, v]) => `${k} ${v}`).join(', ')
+    process.stdout.write(`hotline: ready ${ms} ms after the process started (ARI, PostgreSQL, Redis connected, migrations checked; ${steps}, ARI ${phases.ari ?? ms} ms)\n`)
   }).catch((err) => hotline.app.log.warn({ err }, 'readiness check after start failed'))
-  if (hotline.ari.connected) void ready()
-  else hotline.ari.once('connected', () => { void ready() })
+  if (hotline.ari.connected) { mark('ari'); void ready() } else hotline.ari.once('connected', () => { mark('ari'); void ready() })
 }

@@ -118,7 +118,10 @@ export class FollowUpDialer {
       const running = campaigns.filter((c) => c.trunkId === trunk.id && c.state === 'running')
       if (running.length === 0) continue
       const open = running.filter((c) => isWithinWindows(now, c.windows, settings.timeZone)).map((c) => c.id)
-      const bucket = refill(this.buckets.get(trunk.id), now, trunk.callsPerSecond, burstFor(trunk.callsPerSecond))
+      // Up to a second's calls per pass: a pass that ran late (a loaded database answers a pass in
+      // hundreds of ms) catches up instead of losing the tokens; the calls it claims are still
+      // spread over the trunk at its pace (below), never sent at once.
+      const bucket = refill(this.buckets.get(trunk.id), now, trunk.callsPerSecond, Math.max(burstFor(trunk.callsPerSecond), Math.ceil(trunk.callsPerSecond)))
       // No token, no query: the trunk's open attempts are counted only when a call may be placed.
       if (Math.floor(bucket.tokens) <= 0) { this.buckets.set(trunk.id, bucket); continue }
       const free = concurrencyLeft(trunk.maxConcurrent, await store.activeOnTrunk(trunk.id))
@@ -131,9 +134,11 @@ export class FollowUpDialer {
       this.buckets.set(trunk.id, { tokens: bucket.tokens - claimed.length, at: bucket.at })
       // The claimed attempts are already recorded: place their calls side by side, without
       // holding the pass (the next one may claim while these are still being originated).
-      for (const c of claimed) {
+      const spacingMs = 1000 / Math.max(0.001, trunk.callsPerSecond)
+      for (const [i, c] of claimed.entries()) {
         const campaign = campaigns.find((k) => k.id === c.campaignId) ?? campaigns.find((k) => k.id === 'default')!
-        const p: Promise<void> = this.dial(c, campaign, trunk.dialTemplate)
+        const p: Promise<void> = (i === 0 ? Promise.resolve() : new Promise<void>((r) => setTimeout(r, i * spacingMs)))
+          .then(() => this.dial(c, campaign, trunk.dialTemplate))
           .catch((err) => this.deps.log.error({ err, taskId: c.taskId }, 'placing a follow-up call failed'))
           .finally(() => { this.placing.delete(p) })
         this.placing.add(p)
