@@ -99,11 +99,22 @@ export function startProbe(): Probe {
   }
 }
 
+/**
+ * Whether the host itself was the limit: every core busy and far more runnable threads than
+ * cores (other work on the machine, or the bench's own clients). Such a run says little about
+ * the product; the benches print this beside their verdict.
+ */
+export function hostSaturated(r: ProbeResult): string | null {
+  if (r.machineBusyPct < 95 || r.load.peak < 2 * r.cores) return null
+  return `the host was saturated (${r.machineBusyPct.toFixed(0)}% busy, load average up to ${r.load.peak.toFixed(1)} on ${r.cores} cores): this run measured the machine more than the product`
+}
+
 /** The probe's figures as bench output lines (two-space indent, label column like the benches'). */
 export function probeLines(r: ProbeResult, label = (s: string) => `  ${s.padEnd(22)} `): string[] {
   return [
     `${label('Asterisk CPU')}${r.asteriskCpuS.toFixed(1)} CPU-s, ${r.asteriskCorePct.toFixed(0)}% of one core over ${r.seconds.toFixed(1)} s`,
     `${label('Asterisk channels')}mean ${r.channels.mean.toFixed(0)}, peak ${r.channels.peak} (GET /ari/channels once a second)`,
-    `${label('machine')}${r.machineBusyPct.toFixed(0)}% busy of ${r.cores} cores, I/O wait ${r.machineIowaitPct.toFixed(1)}%, load average ${r.load.start.toFixed(1)} → ${r.load.end.toFixed(1)} (peak ${r.load.peak.toFixed(1)})`
+    `${label('machine')}${r.machineBusyPct.toFixed(0)}% busy of ${r.cores} cores, I/O wait ${r.machineIowaitPct.toFixed(1)}%, load average ${r.load.start.toFixed(1)} → ${r.load.end.toFixed(1)} (peak ${r.load.peak.toFixed(1)})`,
+    ...(hostSaturated(r) ? [`${label('note')}${hostSaturated(r)}`] : [])
   ]
 }
