@@ -21,7 +21,10 @@ import { probeLines, startProbe } from './probe.ts'
 
 const TASKS = Number(process.env.BENCH_DIALER_TASKS ?? 10_000)
 const CPS = Number(process.env.BENCH_DIALER_CPS ?? 20)
-const CONCURRENT = Number(process.env.BENCH_DIALER_CONCURRENT ?? 200)
+// Wide enough for the pace: a survey call lasts about 7–10 s (the opening is cut by the key, the
+// confirmations are 4–9 s), so 20 calls/s hold 140–200 trunk channels; a 200-channel trunk capped
+// the pace at 200 / call length (about 13 calls/s on a loaded machine), whatever the dialer did.
+const CONCURRENT = Number(process.env.BENCH_DIALER_CONCURRENT ?? 400)
 const LEAD_MS = 3000
 
 async function main(): Promise<void> {
@@ -80,6 +83,7 @@ async function main(): Promise<void> {
   const { median, p99 } = percentiles(delays)
   const [counts] = await q<{ total: number; done: number; unreachable: number; other: number }[]>`select count(*)::int as total, count(*) filter (where status = 'done')::int as done,
     count(*) filter (where status = 'unreachable')::int as unreachable, count(*) filter (where status not in ('done', 'unreachable'))::int as other from follow_up_tasks`
+  const [held] = await q<{ seconds: number | null }[]>`select avg(extract(epoch from ended_at - dialled_at))::float8 as seconds from dial_attempts where kind = 'follow-up' and ended_at is not null and dialled_at is not null`
   const results = await q<{ result: string; n: number }[]>`select coalesce(result, outcome) as result, count(*)::int as n from dial_attempts group by 1 order by 2 desc`
   await q.end()
 
@@ -97,6 +101,7 @@ async function main(): Promise<void> {
   process.stdout.write([
     `pace:            ${pace.toFixed(2)} calls/s achieved, ${CPS} configured (${first.length} first attempts over ${span.toFixed(1)} s)`,
     `due → dialled:   median ${median} ms, p99 ${p99} ms`,
+    `trunk bound:     ${CONCURRENT} channels / ${(held!.seconds ?? NaN).toFixed(1)} s per call (dialled → ended) = ${(CONCURRENT / (held!.seconds ?? NaN)).toFixed(1)} calls/s at most`,
     `tasks:           ${counts!.total} (done ${counts!.done}, unreachable ${counts!.unreachable})`,
     `outcomes:        ${results.map((r) => `${r.result} ${r.n}`).join(', ')}`,
     `lost:            ${lost}`,
