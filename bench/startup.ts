@@ -18,7 +18,7 @@ import { REPO, serviceEnv, testConfig } from '../test/helpers/services.ts'
 
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 7)
 
-interface Start { wallMs: number; ownMs: number }
+interface Start { wallMs: number; ownMs: number; phases: Record<string, number> }
 
 /** Spawns `args`, waits for `ready` in its output; wall = spawn → line seen, own = the number it printed. */
 function once(args: string[], ready: RegExp, env: NodeJS.ProcessEnv): Promise<Start> {
@@ -33,7 +33,9 @@ function once(args: string[], ready: RegExp, env: NodeJS.ProcessEnv): Promise<St
       if (!m) return
       const wallMs = performance.now() - t0
       clearTimeout(timer)
-      child.once('exit', () => resolve({ wallMs, ownMs: Number(m[1]) }))
+      // "…; loaded 1608, migrated 1796, built 2167, listening 3573, started 4418, ari 4599, ARI …": ms since the start
+      const phases = Object.fromEntries([...out.slice(m.index).split('\n')[0]!.matchAll(/([a-z]+) (\d+)(?=,)/g)].map((p) => [p[1]!, Number(p[2])]))
+      child.once('exit', () => resolve({ wallMs, ownMs: Number(m[1]), phases }))
       child.kill('SIGTERM')
     }
     child.stdout!.on('data', onData)
@@ -43,7 +45,7 @@ function once(args: string[], ready: RegExp, env: NodeJS.ProcessEnv): Promise<St
 }
 
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-const fmt = (s: Start[], key: keyof Start) => `median ${med(s.map((x) => x[key])).toFixed(0)} ms, max ${Math.max(...s.map((x) => x[key])).toFixed(0)} ms`
+const fmt = (s: Start[], key: 'wallMs' | 'ownMs') => `median ${med(s.map((x) => x[key])).toFixed(0)} ms, max ${Math.max(...s.map((x) => x[key])).toFixed(0)} ms`
 
 async function main(): Promise<void> {
   await resetWorld(testConfig())
@@ -66,6 +68,10 @@ async function main(): Promise<void> {
   console.log(`  built server (dist/server/main.js)   own ${fmt(built, 'ownMs')}; spawn → ready line ${fmt(built, 'wallMs')}   (aim: < 1000 ms)`)
   console.log(`  same server through tsx (src/main.ts) own ${fmt(tsx, 'ownMs')}; spawn → ready line ${fmt(tsx, 'wallMs')}`)
   console.log(`  bare node listening on a port        own ${fmt(node, 'ownMs')}; spawn → ready line ${fmt(node, 'wallMs')}`)
+  const phaseNames = Object.keys(built[0]!.phases)
+  if (phaseNames.length) {
+    console.log(`  built server, median ms since the process started: ${phaseNames.map((k) => `${k} ${med(built.map((b) => b.phases[k] ?? NaN)).toFixed(0)}`).join(', ')}, ready ${med(built.map((b) => b.ownMs)).toFixed(0)}`)
+  }
   console.log(`  machine load average                 ${load0.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`)
   console.log(pass ? '  PASS' : '  FAIL')
   process.exitCode = pass ? 0 : 1
