@@ -66,6 +66,9 @@ import { attachFollowUps, type FollowUps } from './followup/index.ts'
 import { CallbackService } from './callbacks/service.ts'
 import { CallbackStore } from './callbacks/store.ts'
 import { callbackRoutes } from './callbacks/routes.ts'
+import { hostname } from 'node:os'
+import { ClusterNode } from './cluster/node.ts'
+import { clusterRoutes } from './cluster/routes.ts'
 
 export interface Hotline {
   app: FastifyInstance
@@ -87,6 +90,8 @@ export interface Hotline {
   /** The outbound dialer: follow-up visits (回访) and callbacks. */
   followUps: FollowUps
   callbacks: CallbackService
+  /** This node in the cluster: holder of the call-control lease or standby. */
+  cluster: ClusterNode
   /** Connects to the PBX, re-reads live state and starts taking calls. */
   start(options?: { waitForPbx?: boolean }): Promise<void>
   close(): Promise<void>
@@ -104,6 +109,13 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   const log = app.log as unknown as Logger
   const sql = createSql(config.DATABASE_URL)
   const redis = createRedis(config.REDIS_URL)
+  // Which node drives the calls (src/cluster/): only the lease holder opens the Stasis websocket.
+  const cluster = new ClusterNode(redis, {
+    nodeId: config.HOTLINE_NODE_ID ?? `${hostname()}-${process.pid}`, ttlMs: config.HOTLINE_LEASE_TTL_MS, renewMs: config.HOTLINE_LEASE_RENEW_MS,
+    forwardTimeoutMs: Math.max(5000, 3 * config.HOTLINE_LEASE_TTL_MS)
+  }, log.child({ component: 'cluster' }))
+  // Dispatch runs where the calls are driven: an agent made ready on a standby asks the holder.
+  const requestDispatch = () => { cluster.requestDispatch() }
   const ari = new AriConnection({ url: config.HOTLINE_ARI_URL, user: config.HOTLINE_ARI_USER, password: config.HOTLINE_ARI_PASSWORD, app: config.HOTLINE_ARI_APP, log: log.child({ component: 'ari' }) })
   const metrics = createMetrics({ ariRequests: () => ari.rest.requestCounts })
   // The one consumer of the Stasis app's events: each capability registers what it owns.
@@ -128,10 +140,11 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
     settings: { app: config.HOTLINE_ARI_APP, greeting: config.HOTLINE_GREETING === 'none' ? '' : config.HOTLINE_GREETING, mohClass: config.HOTLINE_MOH_CLASS, seatTech: config.HOTLINE_SEAT_TECH, greetingLimitMs: 30_000, timeZone: config.HOTLINE_TIMEZONE,
       rejoin: { graceMs: config.HOTLINE_SEAT_REJOIN_S * 1000, seatRejoins: seatMatcher(config.HOTLINE_WEB_SEATS), maxRejoins: config.HOTLINE_SEAT_REJOIN_MAX },
       callbackOfferAfterMs: config.HOTLINE_CALLBACK_OFFER_AFTER_S * 1000 },
-    requestDispatch: () => { void acd.request() }
+    requestDispatch
   })
   acd.attach(calls)
-  agents.on('changed', ({ next }) => { if (next.state === 'ready') void acd.request() })
+  cluster.onDispatch(() => { void acd.request() })
+  agents.on('changed', ({ next }) => { if (next.state === 'ready') requestDispatch() })
   metrics.attachLive({
     async waitingByQueue() {
       const out: Record<string, number> = {}
@@ -174,7 +187,8 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   await app.register(healthRoutes({
     metrics, metricsToken: config.HOTLINE_METRICS_TOKEN,
     probes: {
-      asterisk: async () => { if (!ari.connected) throw new Error(ari.lastError?.message ?? 'ARI not connected'); await ari.rest.info() },
+      // The holder must have its Stasis websocket; a standby only needs the PBX's REST side.
+      asterisk: async () => { if (cluster.role === 'holder' && !ari.connected) throw new Error(ari.lastError?.message ?? 'ARI not connected'); await ari.rest.info() },
       postgres: async () => { await sql`select 1` },
       redis: async () => { await redis.ping() }
     }
@@ -213,19 +227,23 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
     rest: ari.rest, router, redis, live: liveCalls, calls, agents, log: log.child({ component: 'call-control' }),
     settings: { app: config.HOTLINE_ARI_APP, mohClass: config.HOTLINE_MOH_CLASS, trunk: config.HOTLINE_TRANSFER_TRUNK, targets: transferTargets, ringTimeoutSeconds: config.HOTLINE_RING_TIMEOUT_S }
   })
+  // Call control runs on the holder (the call's lane, ARI subscriptions and timers live there).
+  const controlPort = cluster.forwarded('call-control', control, ['rejoin', 'command'])
   calls.on('rejoined', (call) => { control.onRejoined(call).catch((err) => log.warn({ err, callId: call.callId }, 'restoring call control after a rejoin failed')) })
   calls.on('ended', (call) => { control.onCallEnded(call).catch((err) => log.warn({ err, callId: call.callId }, 'call control clean-up failed')) })
   const pop = new ScreenPop({ directory, tickets, log: log.child({ component: 'screen-pop' }), now: () => clock.now() })
-  await app.register(callControlRoutes({ control, pop, agents, seats, sipWsUrl, sipDomain: new URL(sipWsUrl).hostname }))
+  await app.register(callControlRoutes({ control: controlPort, pop, agents, seats, sipWsUrl, sipDomain: new URL(sipWsUrl).hostname }))
   await app.register(softphoneRoutes({ seats, agents }))
   await app.register(seatRoutes({ seats }))
   await registerWorkspacePages(app)
-  const realtime = attachRealtime({ app, redis, agents, commands, calls, waiting, directory, now: () => clock.now(), control, pop, log: log.child({ component: 'realtime' }), revocation, commandsPerSecond: config.HOTLINE_SOCKET_COMMANDS_PER_S })
+  const realtime = attachRealtime({ app, redis, agents, commands, calls, waiting, directory, now: () => clock.now(), control: controlPort, pop, log: log.child({ component: 'realtime' }), revocation, commandsPerSecond: config.HOTLINE_SOCKET_COMMANDS_PER_S })
   const supervision = await attachSupervision({
     app, io: realtime.io, sql, ari, router, calls, liveCalls, agents, agentRecords, commands, waiting, directory, clock, log,
     settings: { app: config.HOTLINE_ARI_APP, seatTech: config.HOTLINE_SEAT_TECH, timeZone: config.HOTLINE_TIMEZONE, maskCallers: config.HOTLINE_WALLBOARD_MASK_CALLER, pushIntervalMs: config.HOTLINE_WALLBOARD_PUSH_MS },
-    requestDispatch: () => { void acd.request() }, seats
+    requestDispatch, seats,
+    forward: (actions) => cluster.forwarded('supervision', actions, ['forceNotReady', 'forceSignOut', 'moveCall', 'callToHead', 'intervene', 'stop', 'list'])
   })
+  await app.register(clusterRoutes({ cluster }))
 
   const workspace = attachUnitWorkspace({ io: realtime.io, sessions: realtime.sessions, tickets, now: () => clock.now(), log: log.child({ component: 'unit-workspace' }), reminderSweepMs: config.HOTLINE_REMINDER_SWEEP_S * 1000 })
 
@@ -241,7 +259,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   const callbackStore = new CallbackStore(sql)
   const callbacks = new CallbackService({
     store: callbackStore, dialerStore: followUps.store, calls, liveCalls, waiting, agents, rest: ari.rest, clock: options.dialerClock ?? clock,
-    log: log.child({ component: 'callbacks' }), requestDispatch: () => { void acd.request() }, router,
+    log: log.child({ component: 'callbacks' }), requestDispatch, router,
     settings: {
       app: config.HOTLINE_ARI_APP, timeZone: config.HOTLINE_TIMEZONE, offerAfterMs: config.HOTLINE_CALLBACK_OFFER_AFTER_S * 1000,
       abandonAfterMs: config.HOTLINE_CALLBACK_ABANDON_AFTER_S * 1000, maxAttempts: config.HOTLINE_CALLBACK_MAX_ATTEMPTS,
@@ -266,6 +284,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
     await calls.releaseStrandedAgents((callId) => callbacks.isDialling(callId))
   }
   ari.on('connected', ({ reconnect }) => {
+    if (cluster.role !== 'holder') return
     seats.reconcilePbx()
       .then((r) => log.info({ ...r, reconnect }, 'web seat credentials reconciled with the PBX'))
       .catch((err) => log.error({ err }, 'reconciling web seat credentials failed'))
@@ -284,8 +303,36 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   let reasonsTimer: NodeJS.Timeout | undefined
   let refreshPurgeTimer: NodeJS.Timeout | undefined
   let reconcileTimer: NodeJS.Timeout | undefined
+  // Driving the calls: only while this node holds the lease. Standing down stops every
+  // call-driving activity at once (the Stasis websocket first: Asterisk then holds new callers
+  // in the dialplan until the next holder connects); taking over reconnects, and the connect
+  // handler above reconciles from Redis, re-arms the calls' due times and restarts the dialer.
+  let driving: Promise<void> | null = null
+  const drive = (epoch: number): Promise<void> => {
+    log.info({ nodeId: cluster.nodeId, epoch }, 'taking over call control')
+    if (config.HOTLINE_RECONCILE_S > 0 && !reconcileTimer) {
+      reconcileTimer = setInterval(() => { reconcileAttempts().catch((err) => log.warn({ err }, 'reconciling dial attempts failed')) }, config.HOTLINE_RECONCILE_S * 1000)
+      reconcileTimer.unref()
+    }
+    recordingRetention.start()
+    driving = ari.start().catch((err: Error) => { log.error({ err }, 'ARI connection gave up') })
+    return driving
+  }
+  const standDown = async (reason: string): Promise<void> => {
+    if (!driving) return
+    driving = null
+    log.warn({ nodeId: cluster.nodeId, reason }, 'standing down from call control')
+    const ariStopped = ari.stop()
+    calls.timers.clearAll()
+    clearInterval(reconcileTimer)
+    reconcileTimer = undefined
+    recordingRetention.stop()
+    await Promise.all([ariStopped, followUps.close(), callbacks.stop()])
+  }
+  cluster.on('holder', ({ epoch }) => { void drive(epoch) })
+  cluster.on('standby', ({ reason }) => { standDown(reason).catch((err) => log.error({ err }, 'standing down failed')) })
   return {
-    app, io: realtime.io, config, sql, redis, ari, agents, calls, acd, users, audit, recordingRetention, tickets, followUps, callbacks,
+    cluster, app, io: realtime.io, config, sql, redis, ari, agents, calls, acd, users, audit, recordingRetention, tickets, followUps, callbacks,
     async start(opts = {}) {
       if (config.HOTLINE_ADMIN_PASSWORD && (await users.bootstrapAdmin(config.HOTLINE_ADMIN_PASSWORD))) {
         log.info('created the first administrator (user id "admin")')
@@ -298,16 +345,17 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       // Refresh tokens past their session's end (and a day) can serve nobody: removed hourly.
       refreshPurgeTimer = setInterval(() => { refreshTokens.purge(new Date()).catch((err) => log.warn({ err }, 'purging ended refresh tokens failed')) }, 3_600_000)
       refreshPurgeTimer.unref()
-      if (config.HOTLINE_RECONCILE_S > 0) {
-        reconcileTimer = setInterval(() => { reconcileAttempts().catch((err) => log.warn({ err }, 'reconciling dial attempts failed')) }, config.HOTLINE_RECONCILE_S * 1000)
-        reconcileTimer.unref()
-      }
       await agents.rearmTimers()
       audit.start()
-      recordingRetention.start()
       await supervision.start()
-      if (opts.waitForPbx === false) ari.startInBackground()
-      else await ari.start()
+      await cluster.start()
+      // In-process callers (tests, the CLI) wait until this node drives the calls and ARI is up;
+      // the server process listens at once and competes for the lease in the background.
+      if (opts.waitForPbx !== false) {
+        while (!driving && !closed) await new Promise((r) => setTimeout(r, 50))
+        await driving
+        if (!ari.connected && ari.lastError) throw ari.lastError
+      }
     },
     async close() {
       if (closed) return
@@ -315,16 +363,22 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       clearInterval(reasonsTimer)
       clearInterval(refreshPurgeTimer)
       audit.stop()
-      recordingRetention.stop()
       workspace.close()
-      clearInterval(reconcileTimer)
       await supervision.close()
-      await followUps.close()
-      await callbacks.stop()
+      if (driving) {
+        // A rolling deploy: no new offers from here; the seats ringing now answer or fail under
+        // this node (an answer while no node serves the app would be lost). closeWithGrace gives 10 s.
+        await acd.stop()
+        const until = Date.now() + 6000
+        while (Date.now() < until && (await liveCalls.list().catch(() => [])).some((c) => c.phase === 'offered')) await new Promise((r) => setTimeout(r, 100))
+      }
+      await standDown('node stopping')
       await acd.stop()
       await ari.stop()
       await calls.idle()
       await callLog.flush()
+      // Given up only once this node's calls are quiet: the next holder starts from settled records.
+      await cluster.close()
       await agents.close()
       await realtime.close()
       await app.close()

@@ -152,6 +152,19 @@ export const ConfigSchema = Type.Object({
   HOTLINE_REPEAT_WINDOW_DAYS: Type.Integer({ default: 30, minimum: 1, maximum: 365 }),
   /** Ticket KPIs: 签收时限 in hours after the first dispatch, and the unit ranking's weights (综合评价). */
   HOTLINE_KPI_SIGN_FOR_LIMIT_H: Type.Integer({ default: 2, minimum: 1, maximum: 240 }),
+  /**
+   * This server node's name in the cluster (logs, the lease value, GET /v1/cluster); default
+   * <host name>-<pid>. Two nodes running at once must have different ids.
+   */
+  HOTLINE_NODE_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' })),
+  /**
+   * The call-control lease (src/cluster/lease.ts): the node holding it drives the calls. A
+   * killed holder is replaced this many ms after its last renewal (takeover ≈ ttl + renew + ARI
+   * connect); the holder stops acting after 0.8 × ttl without a successful renewal.
+   */
+  HOTLINE_LEASE_TTL_MS: Type.Integer({ default: 1200, minimum: 300, maximum: 60000 }),
+  /** How often the holder renews the lease and a standby tries to take it, ms; at most a third of 0.8 × ttl. */
+  HOTLINE_LEASE_RENEW_MS: Type.Integer({ default: 200, minimum: 50, maximum: 20000 }),
   HOTLINE_KPI_WEIGHTS: Type.String({ default: 'signForTimelyRate=20,onTimeRate=30,resultSatisfactionRate=30,solvedRate=20', pattern: '^[A-Za-z]+=[0-9.]+(,[A-Za-z]+=[0-9.]+)*$' })
 })
 
@@ -187,8 +200,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((data.HOTLINE_TLS_CERT === undefined) !== (data.HOTLINE_TLS_KEY === undefined)) {
     throw new ConfigError(['HOTLINE_TLS_CERT and HOTLINE_TLS_KEY go together: set both (HTTPS) or neither (plain HTTP)'])
   }
+  const lease = leaseSettingsProblem({ ttlMs: data.HOTLINE_LEASE_TTL_MS as number, renewMs: data.HOTLINE_LEASE_RENEW_MS as number })
+  if (lease) throw new ConfigError([lease])
   return Object.freeze(data as Static<typeof ConfigSchema>)
 }
+
+/** Part of the lease's ttl its holder trusts it for after the last renewal it sent (src/cluster/lease.ts). */
+export const LEASE_TRUST_FRACTION = 0.8
+
+/** A renewal period must leave at least three renewals inside the trusted part of the ttl. */
+export function leaseSettingsProblem(s: { ttlMs: number; renewMs: number }): string | null {
+  if (s.renewMs * 3 > s.ttlMs * LEASE_TRUST_FRACTION) return `HOTLINE_LEASE_RENEW_MS (${s.renewMs}) must be at most a third of ${LEASE_TRUST_FRACTION} × HOTLINE_LEASE_TTL_MS (${s.ttlMs})`
+  return null
+}
+
+
 
 export function redactedConfig(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = { ...config }

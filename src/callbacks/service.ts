@@ -92,6 +92,7 @@ export class CallbackService {
 
   async stop(): Promise<void> {
     clearInterval(this.timer)
+    this.timer = undefined
     for (const t of this.confirming.values()) clearTimeout(t)
   }
 

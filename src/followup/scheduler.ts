@@ -76,7 +76,9 @@ export class FollowUpDialer {
 
   constructor(private readonly deps: { store: FollowUpStore; pacing?: FollowUpStore; rest: AriRest; tickets: TicketService; clock: Clock; log: Logger; settings: DialerSettings }) {}
 
+  /** Starts the passes; again after a stop (a node that drives the calls again after standing by). */
   start(): void {
+    this.stopped = false
     if (this.deps.settings.tickMs <= 0 || this.timer) return
     // The timer's passes do not wait for their calls to be placed: a slow originate (a busy PBX)
     // must not hold back the next due task, or the pace falls behind the due times.
@@ -87,6 +89,7 @@ export class FollowUpDialer {
   async stop(): Promise<void> {
     this.stopped = true
     clearInterval(this.timer)
+    this.timer = undefined
     await this.ticking
     await Promise.all(this.placing)
     await this.lanes.idle()

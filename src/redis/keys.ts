@@ -30,5 +30,14 @@ export const keys = {
   /** Prefix of @fastify/rate-limit's counters (per client address). */
   rateLimit: () => `${P}:rate:`,
   /** The PBX start time (ARI /asterisk/info) the last reconcile saw. */
-  pbxStartTime: () => `${P}:pbx:start-time`
+  pbxStartTime: () => `${P}:pbx:start-time`,
+  /** `<nodeId>|<epoch>` of the node that drives the calls (src/cluster/lease.ts), with a ttl. */
+  clusterLease: () => `${P}:cluster:lease`,
+  /** Counter of call-control terms: each acquisition of the lease takes the next epoch. */
+  clusterEpoch: () => `${P}:cluster:epoch`,
+  /** Pub/sub: call commands forwarded to the lease holder, and its replies to one node. */
+  clusterRequests: () => `${P}:cluster:requests`,
+  clusterReplies: (nodeId: string) => `${P}:cluster:replies:${nodeId}`,
+  /** Pub/sub: "an agent became ready" from any node: the holder runs the dispatcher. */
+  clusterDispatch: () => `${P}:cluster:dispatch`
 } as const

@@ -60,6 +60,11 @@ export interface SupervisionDeps {
   settings: { app: string; seatTech: string; timeZone: string; maskCallers: boolean; pushIntervalMs?: number; thresholds?: KpiThresholds }
   requestDispatch: () => void
   seats: SupervisorActionsDeps['seats']
+  /**
+   * Wraps the actions so that those acting on a call in progress run on the node that drives
+   * the calls (src/cluster/); the routes and sockets use what it returns.
+   */
+  forward?: (actions: SupervisorActions) => SupervisorActions
 }
 
 const ajv = new Ajv({ allErrors: false })
@@ -89,11 +94,12 @@ export async function attachSupervision(d: SupervisionDeps): Promise<{ wallboard
     thresholds, maskCallers: d.settings.maskCallers, minIntervalMs: d.settings.pushIntervalMs
   })
   const auditLog = new SupervisorActionLog(d.sql)
-  const actions = new SupervisorActions({
+  const ownActions = new SupervisorActions({
     rest: d.ari.rest, calls: d.calls, liveCalls: d.liveCalls, commands: d.commands, waiting: d.waiting, directory: d.directory,
     log: auditLog, logger: d.log.child({ component: 'supervision' }), app: d.settings.app, seatTech: d.settings.seatTech,
     requestDispatch: d.requestDispatch, router: d.router, seats: d.seats
   })
+  const actions = d.forward ? d.forward(ownActions) : ownActions
 
   // Anything that can move a figure or an agent row marks the board dirty; the board coalesces.
   const dirty = () => wallboard.markDirty()

@@ -115,6 +115,8 @@ export class AriConnection extends EventEmitter<AriConnectionEvents> {
       this.restartLater()
     })
     await client.start(this.options.app)
+    // Stopped while subscribing (this node stood down): stop() already closed the client.
+    if (this.stopped) return
     this.attempt = 0
     this._connected = true
     this.lastError = null
