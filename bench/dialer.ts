@@ -1,6 +1,7 @@
 /**
  * `npm run bench:dialer`: a follow-up campaign of BENCH_DIALER_TASKS tasks (default 10,000)
- * against SIPp citizen phones that answer and press 1, 2 or 3 at random, at a configured pace
+ * against SIPp citizen phones that answer and key the survey's three answers (one of three
+ * sequences at random), at a configured pace
  * (BENCH_DIALER_CPS calls per second, default 20; BENCH_DIALER_CONCURRENT channels at most).
  * Tasks fall due at exactly that pace, so the delay from due to dialled is the scheduler's own.
  *
@@ -15,7 +16,7 @@ import { createHotline } from '../src/app.ts'
 import { percentiles } from '../src/domain/percentile.ts'
 import { ADMIN_PASSWORD, resetWorld, waitFor } from '../test/helpers/hotline.ts'
 import { testConfig } from '../test/helpers/services.ts'
-import { CITIZEN_IP, CITIZEN_PORT, resetDialer } from '../test/helpers/dialer.ts'
+import { CITIZEN_IP, CITIZEN_PORT, keysPcap, resetDialer } from '../test/helpers/dialer.ts'
 import { renderScenario, startSipp } from '../test/helpers/sipp.ts'
 import { probeLines, startProbe } from './probe.ts'
 
@@ -35,7 +36,10 @@ async function main(): Promise<void> {
   await resetDialer(sql, { cps: CPS, maxConcurrent: CONCURRENT })
   await sql`update follow_up_campaigns set windows = '[{"from":"00:00","to":"24:00"}]', max_attempts = 3, retry_minutes = '{1}', ring_seconds = 20 where id = 'default'`
 
-  const scenario = renderScenario('bench/sipp/uas-citizen-random-key.xml', { KEY_AFTER_MS: 500, HANGUP_MS: 15000 })
+  const scenario = renderScenario('bench/sipp/uas-citizen-random-key.xml', {
+    // The survey's three answers: satisfied and solved; basically satisfied, not solved; unsatisfied with the result.
+    KEY_AFTER_MS: 500, HANGUP_MS: 15000, KEYS_PCAP_1: keysPcap('111', 1000), KEYS_PCAP_2: keysPcap('222', 1000), KEYS_PCAP_3: keysPcap('131', 1000)
+  })
   const log = path.join(path.dirname(scenario), 'attempts.log')
   const expectedS = TASKS / CPS
   const phone = startSipp(['-sf', scenario, '-i', CITIZEN_IP, '-p', String(CITIZEN_PORT), '-mi', CITIZEN_IP, '-m', String(TASKS * 2), '-l', String(CONCURRENT * 2),

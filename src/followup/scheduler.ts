@@ -24,7 +24,7 @@ import type { AriRest } from '../pbx/ari/rest.ts'
 import type { Actor } from '../tickets/model.ts'
 import type { TicketService } from '../tickets/service.ts'
 import { type AttemptOutcome, type Campaign, type ClaimedFollowUp, type SurveyAnswer, type Trunk } from './model.ts'
-import { afterAttempt, burstFor, campaignForLine, concurrencyLeft, dialEndpoint, isWithinWindows, refill, unansweredOutcome, type Bucket } from './rules.ts'
+import { afterAttempt, burstFor, campaignForLine, concurrencyLeft, dialEndpoint, isWithinWindows, refill, unansweredOutcome, type Bucket, type SurveyAnswers } from './rules.ts'
 import type { AttemptRow, FollowUpStore } from './store.ts'
 import { RECORDER_ARG, SurveyCall } from './survey.ts'
 import type { NumberPlan } from '../number-plan/rules.ts'
@@ -280,15 +280,15 @@ export class FollowUpDialer {
       await this.handoff.followUpAnswered(channel, { taskId: attempt.taskId, attemptId: attempt.id, ticketId: ticket.id, phoneNumber: attempt.phoneNumber, lineNumber: attempt.lineNumber, queueId: campaign.agentQueueId })
       return
     }
-    let evaluated: { outcome: AttemptOutcome; answer: SurveyAnswer; digits: string } | null = null
+    let evaluated: { outcome: AttemptOutcome; answers: SurveyAnswers; digits: string } | null = null
     const matter = MATTER_PROMPTS.has(ticket.categoryCode) ? `survey-matter-${ticket.categoryCode}` : 'survey-matter-other'
     const survey = new SurveyCall({ rest, log: log.child({ channelId: channel.id }) }, channel.id, recordingName,
       { inputTimeoutMs: settings.inputTimeoutMs, opening: ['sound:hotline/survey-center', `sound:hotline/${matter}`], app: settings.app },
-      async (answer, digits) => { evaluated = { outcome: await this.evaluate(attempt, ticket.id, answer, digits, recordingName), answer, digits } },
+      async (answers, digits) => { evaluated = { outcome: await this.evaluate(attempt, ticket.id, answers, digits, recordingName), answers, digits } },
       async (end) => {
         this.live.delete(channel.id)
         // The attempt holds its trunk channel until the citizen is gone (the confirmation too).
-        if (evaluated) await this.finishAttempt(attempt, evaluated.outcome, null, { result: evaluated.answer, digits: evaluated.digits })
+        if (evaluated) await this.finishAttempt(attempt, evaluated.outcome, null, { result: evaluated.answers.result, digits: evaluated.digits })
         else await this.finishAttempt(attempt, end.kind === 'no-input' ? 'no-input' : 'hung-up', null, { digits: end.digits || null })
       })
     survey.run = (work) => this.lanes.run(channel.id, work)
@@ -305,8 +305,11 @@ export class FollowUpDialer {
     for (const digit of early) void survey.onKey(digit)
   }
 
-  /** The citizen's answer goes to the ticket (the ticket's rules reopen it when unsatisfied). */
-  private async evaluate(attempt: AttemptRow, ticketId: string, answer: SurveyAnswer, digits: string, recordingName: string): Promise<AttemptOutcome> {
+  /**
+   * The citizen's three answers go to the ticket, tied to this attempt; the ticket's own rule
+   * (the same as for an agent's record) reopens it when unsatisfied or not solved.
+   */
+  private async evaluate(attempt: AttemptRow, ticketId: string, answers: SurveyAnswers, digits: string, recordingName: string): Promise<AttemptOutcome> {
     const { tickets, log } = this.deps
     let outcome: AttemptOutcome = 'evaluated'
     try {
@@ -314,7 +317,9 @@ export class FollowUpDialer {
       for (let i = 0; ; i += 1) {
         const ticket = await tickets.get(ticketId, DIALER_ACTOR)
         try {
-          await tickets.act(ticket.id, ticket.version, { type: 'evaluate', result: answer, digits, method: 'phone-dtmf' }, DIALER_ACTOR)
+          await tickets.act(ticket.id, ticket.version, {
+            type: 'evaluate', result: answers.result, process: answers.process, solved: answers.solved, digits, method: 'phone-dtmf', attemptId: attempt.id
+          }, DIALER_ACTOR)
           break
         } catch (err) {
           // Someone changed the ticket between our read and write: read again, once or twice.
@@ -322,13 +327,13 @@ export class FollowUpDialer {
           throw err
         }
       }
-      log.info({ ticketId, answer, digits, taskId: attempt.taskId }, 'follow-up evaluation recorded')
+      log.info({ ticketId, ...answers, digits, taskId: attempt.taskId }, 'follow-up evaluation recorded')
     } catch (err) {
       outcome = 'ticket-changed'
       log.warn({ ticketId, err: (err as Error).message }, 'evaluation could not be written to the ticket')
     }
     // The answer is on the attempt at once (the progress figures); the attempt finishes when the call does.
-    await this.deps.store.recordAnswer(attempt.id, answer, digits)
+    await this.deps.store.recordAnswer(attempt.id, answers.result, digits)
     return outcome
   }
 

@@ -2,26 +2,28 @@
  * The automated survey on an answered follow-up call, over ARI. Prompts play on the citizen's
  * channel itself; the whole call (prompts and the citizen) is recorded by a snoop on that
  * channel (spy both directions) that records itself once it is in Stasis. Keys come as
- * ChannelDtmfReceived. A key may be pressed while a prompt plays (the prompt stops). The
- * dialogue itself is surveyStep (rules.ts).
+ * ChannelDtmfReceived. A key may be pressed while a prompt plays (the prompt stops). Three
+ * questions are asked in turn (process, result, solved: followUpSurveyStep in rules.ts), each
+ * with its own prompt.
  *
  * Why a snoop and no bridge: a mixing bridge with a bridge recording and bridge playbacks costs
  * Asterisk a softmix thread per call, a Recorder channel pair for the recording and an Announcer
  * channel pair for every prompt (about five channels and a hundred Stasis messages per survey);
  * the snoop is one audiohook and one channel, and the prompts none (bench:dialer).
  *
- * The answer is stored before the confirmation plays: the key press is the fact, and a citizen
- * who hangs up during "thank you" has still answered.
+ * The answers are stored before the confirmation plays: the key presses are the fact, and a
+ * citizen who hangs up during "thank you" has still answered. A citizen who answers only some of
+ * the questions has not evaluated (the keys are kept on the attempt).
  */
 import type { Logger } from 'pino'
 import { AriNotFound } from '../pbx/ari/errors.ts'
 import type { AriRest } from '../pbx/ari/rest.ts'
 import { STASIS_ENTRY } from '../pbx/ari/ids.ts'
-import type { SurveyAnswer } from './model.ts'
-import { startSurvey, surveyStep, type SurveyAction, type SurveyState } from './rules.ts'
+import { reopenReason } from '../tickets/rules.ts'
+import { followUpSurveyStep, startFollowUpSurvey, type FollowUpSurveyAction, type FollowUpSurveyState, type SurveyAnswers, type SurveyQuestion } from './rules.ts'
 
 export type SurveyEnd =
-  | { kind: 'answered'; answer: SurveyAnswer; digits: string }
+  | { kind: 'answered'; answers: SurveyAnswers; digits: string }
   | { kind: 'no-input'; digits: string }
   | { kind: 'hung-up'; digits: string }
 
@@ -38,9 +40,10 @@ export interface SurveySettings {
 export const RECORDER_ARG = 'recorder'
 
 const sound = (name: string) => `sound:hotline/${name}`
+const question = (q: SurveyQuestion) => sound(`survey-question-${q}`)
 
 export class SurveyCall {
-  private state: SurveyState = startSurvey()
+  private state: FollowUpSurveyState = startFollowUpSurvey()
   private playing: string | null = null
   private seq = 0
   private silenceTimer: NodeJS.Timeout | undefined
@@ -56,8 +59,8 @@ export class SurveyCall {
     readonly channelId: string,
     readonly recordingName: string,
     private readonly settings: SurveySettings,
-    /** Called once with the answer, before the confirmation plays. */
-    private readonly onAnswer: (answer: SurveyAnswer, digits: string) => Promise<void>,
+    /** Called once with the three answers, before the confirmation plays. */
+    private readonly onAnswer: (answers: SurveyAnswers, digits: string) => Promise<void>,
     /** Called once when the survey is over (the channel is gone or hung up by us). */
     private readonly onEnd: (end: SurveyEnd) => Promise<void>
   ) {
@@ -74,7 +77,7 @@ export class SurveyCall {
       // The evaluation is worth more than its recording: go on, and say so.
       this.deps.log.error({ err: (err as Error).message, channelId: this.channelId }, 'survey recording did not start')
     }
-    await this.play([...this.settings.opening, sound('survey-question')])
+    await this.play([...this.settings.opening, question('process')])
   }
 
   /** The recorder (snoop) channel is in Stasis: it records the call until it is hung up. */
@@ -129,27 +132,30 @@ export class SurveyCall {
   private input(input: { type: 'key'; digit: string } | { type: 'silence' }): Promise<void> {
     return this.run(async () => {
       if (this.ended) return
-      const { state, action } = surveyStep(this.state, input)
+      const { state, action } = followUpSurveyStep(this.state, input)
       this.state = state
       await this.act(action)
     })
   }
 
-  private async act(action: SurveyAction): Promise<void> {
+  private async act(action: FollowUpSurveyAction): Promise<void> {
     switch (action.type) {
       case 'ignore':
         return
-      case 'ask-again':
+      case 'ask':
         await this.stopPlaying()
-        await this.play(action.reason === 'invalid' ? [sound('survey-invalid'), sound('survey-question')] : [sound('survey-question')])
+        await this.play(action.reason === 'invalid' ? [sound('survey-invalid'), question(action.question)] : [question(action.question)])
         return
-      case 'confirm':
+      case 'answered': {
         await this.stopPlaying()
-        this.answeredHandled = this.onAnswer(action.answer, this.state.digits)
+        this.answeredHandled = this.onAnswer(action.answers, this.state.digits)
         await this.answeredHandled
-        await this.play([sound(`survey-confirm-${action.answer}`)])
+        // The ticket's own rule says whether these answers send it back (退回重办); the citizen hears which.
+        const reopens = reopenReason({ evaluationResult: action.answers.result, evaluationProcess: action.answers.process, evaluationSolved: action.answers.solved }) !== null
+        await this.play([sound(reopens ? 'survey-confirm-reopen' : 'survey-thanks')])
         this.armHangupGuard()
         return
+      }
       case 'give-up':
         await this.stopPlaying()
         await this.play([sound('survey-no-input')])
@@ -180,7 +186,7 @@ export class SurveyCall {
     // with the citizen's channel; one that has not reached Stasis yet is hung up when it does).
     if (this.recorderUp) await this.deps.rest.hangup(this.recorderId).catch(() => undefined)
     const s = this.state
-    const end: SurveyEnd = s.answer ? { kind: 'answered', answer: s.answer, digits: s.digits }
+    const end: SurveyEnd = s.complete ? { kind: 'answered', answers: s.answers as SurveyAnswers, digits: s.digits }
       : s.finished ? { kind: 'no-input', digits: s.digits } : { kind: 'hung-up', digits: s.digits }
     await this.onEnd(end)
   }

@@ -10,6 +10,7 @@ import type { Clock } from '../../src/domain/clock.ts'
 import { createSql, type Sql } from '../../src/db/sql.ts'
 import { ownerDatabaseUrl } from './hotline.ts'
 import { renderScenario, startSipp, type SippProcess } from './sipp.ts'
+export { keysPcap } from './pcap.ts'
 
 export const CITIZEN_IP = '127.0.0.5'
 export const CITIZEN_PORT = 5090

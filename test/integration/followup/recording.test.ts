@@ -9,7 +9,7 @@ import t from 'tap'
 import { createHotline } from '../../../src/app.ts'
 import { ADMIN_PASSWORD, createAgent, resetWorld, tokenFor, waitFor } from '../../helpers/hotline.ts'
 import { testConfig } from '../../helpers/services.ts'
-import { closedTicket, keyPcap, ManualClock, nextBeijingSevenAm, resetDialer, startCitizenPhone } from '../../helpers/dialer.ts'
+import { closedTicket, keysPcap, ManualClock, nextBeijingSevenAm, resetDialer, startCitizenPhone } from '../../helpers/dialer.ts'
 import { wavStats } from '../../helpers/wav.ts'
 
 t.test('a survey recording is downloadable by supervisors', async (t) => {
@@ -25,7 +25,7 @@ t.test('a survey recording is downloadable by supervisors', async (t) => {
   const supervisor = await createAgent(hotline, admin, 'S6001', { role: 'supervisor' })
 
   const { ticketId, taskId } = await closedTicket(hotline, '13888880001')
-  const phone = startCitizenPhone(t, 'uas-citizen-answers.xml', { RING_MS: 300, KEY_AFTER_MS: 2500, KEY_PCAP: keyPcap('1'), HANGUP_MS: 20000 }, 1, 60)
+  const phone = startCitizenPhone(t, 'uas-citizen-answers.xml', { RING_MS: 300, KEY_AFTER_MS: 2500, KEY_PCAP: keysPcap('111'), HANGUP_MS: 20000 }, 1, 60)
   t.equal(await hotline.followUps.dialer.tick(), 1, 'the follow-up call is placed')
   const attempt = await waitFor('the attempt to be evaluated', async () => {
     const [r] = await hotline.sql<{ id: string; state: string; outcome: string | null; recordingName: string | null }[]>`

@@ -10,7 +10,7 @@ import { createHotline } from '../../../src/app.ts'
 import { ADMIN_PASSWORD, resetWorld, waitFor } from '../../helpers/hotline.ts'
 import { spawnServer } from '../../helpers/server-process.ts'
 import { testConfig } from '../../helpers/services.ts'
-import { closedTicket, keyPcap, resetDialer, startCitizenPhone } from '../../helpers/dialer.ts'
+import { closedTicket, keysPcap, resetDialer, startCitizenPhone } from '../../helpers/dialer.ts'
 
 const TASKS = 30
 
@@ -26,7 +26,7 @@ t.test('SIGKILL mid-campaign loses no task and dials no attempt twice', async (t
   const sql = seed.sql
   t.teardown(() => seed.close())
 
-  const phone = startCitizenPhone(t, 'uas-citizen-answers.xml', { RING_MS: 200, KEY_AFTER_MS: 400, KEY_PCAP: keyPcap('2'), HANGUP_MS: 15000 }, TASKS * 3, 150,
+  const phone = startCitizenPhone(t, 'uas-citizen-answers.xml', { RING_MS: 200, KEY_AFTER_MS: 400, KEY_PCAP: keysPcap('222'), HANGUP_MS: 15000 }, TASKS * 3, 150,
     ['-l', '40'])
   const env = { HOTLINE_DIALER_TICK_MS: '100', HOTLINE_SURVEY_INPUT_TIMEOUT_S: '2', HOTLINE_ADMIN_PASSWORD: ADMIN_PASSWORD, LOG_LEVEL: 'warn' }
   const first = await spawnServer(t, env)

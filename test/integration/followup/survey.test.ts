@@ -1,6 +1,7 @@
 /**
- * Follow-up visits (回访) on the real PBX, with SIPp as the citizen's phone: the survey answered
- * with 1 (satisfied) and with 3 (unsatisfied: the ticket reopens), a citizen who presses
+ * Follow-up visits (回访) on the real PBX, with SIPp as the citizen's phone: the survey's three
+ * questions (process, result, solved) answered 1-1-1 (satisfied, solved), 2-3-1 (the result
+ * unsatisfied: the ticket reopens) and 1-1-2 (not solved: reopens too), a citizen who presses
  * nothing, a busy phone and one that never answers. The dialer's clock is the test's: calling
  * windows and back-off are crossed by moving it, never by sleeping. Everything is asserted
  * from PostgreSQL.
@@ -10,7 +11,7 @@ import t, { type Test } from 'tap'
 import { createHotline, type Hotline } from '../../../src/app.ts'
 import { ADMIN_PASSWORD, resetWorld, tokenFor, waitFor } from '../../helpers/hotline.ts'
 import { testConfig } from '../../helpers/services.ts'
-import { closedTicket, keyPcap, ManualClock, nextBeijingSevenAm, resetDialer, startCitizenPhone } from '../../helpers/dialer.ts'
+import { closedTicket, keyPcap, keysPcap, ManualClock, nextBeijingSevenAm, resetDialer, startCitizenPhone } from '../../helpers/dialer.ts'
 
 const MIN = 60_000
 
@@ -37,20 +38,24 @@ t.test('follow-up survey on the real PBX', async (t) => {
   const clock = new ManualClock(nextBeijingSevenAm())
   const hotline = await start(t, clock)
 
-  await t.test('outside the calling window nothing is dialled; inside, the citizen presses 1', async (t) => {
+  await t.test('outside the calling window nothing is dialled; inside, the citizen presses 1, 1 and 1', async (t) => {
     const { ticketId, taskId } = await closedTicket(hotline, '13800000001')
     t.equal(await hotline.followUps.dialer.tick(), 0, '07:00 Beijing time: outside the 08:30-12:00 window, no call')
     t.equal((await task(hotline, taskId)).status, 'due', 'the task stays due')
-    startCitizenPhone(t, 'uas-citizen-answers.xml', { RING_MS: 300, KEY_AFTER_MS: 1500, KEY_PCAP: keyPcap('1'), HANGUP_MS: 20000 }, 1, 60)
+    startCitizenPhone(t, 'uas-citizen-answers.xml', { RING_MS: 300, KEY_AFTER_MS: 1500, KEY_PCAP: keysPcap('111'), HANGUP_MS: 20000 }, 1, 60)
     clock.advance(90 * MIN)
     t.equal(await hotline.followUps.dialer.tick(), 1, '08:30: the call is placed')
     const [a] = await settled(hotline, taskId, 1)
     t.equal(a!.outcome, 'evaluated', 'the attempt ends with an evaluation')
-    t.equal(a!.digits, '1', 'the key as pressed')
+    t.equal(a!.digits, '111', 'the keys as pressed, one per question')
     t.equal(a!.result, 'satisfied')
     t.equal(a!.recordingName, 'followup-' + taskId + '-1', 'the call is recorded')
-    const [ticket] = await hotline.sql`select status, evaluation_result, evaluation_digits, evaluation_method, evaluated_at from tickets where id = ${ticketId}`
-    t.match(ticket, { status: 'closed', evaluationResult: 'satisfied', evaluationDigits: '1', evaluationMethod: 'phone-dtmf' }, 'the evaluation is on the ticket')
+    const [ticket] = await hotline.sql`select status, evaluation_result, evaluation_process, evaluation_solved, evaluation_digits, evaluation_method, evaluation_attempt_id, evaluated_at
+      from tickets where id = ${ticketId}`
+    t.match(ticket, { status: 'closed', evaluationResult: 'satisfied', evaluationDigits: '111', evaluationMethod: 'phone-dtmf' }, 'the evaluation is on the ticket')
+    t.match(ticket, { evaluationProcess: 'satisfied', evaluationSolved: true }, 'with the process answer and the solved answer')
+    const [attemptRow] = await hotline.sql<{ id: string }[]>`select id from dial_attempts where kind = 'follow-up' and task_id = ${taskId}`
+    t.equal(ticket!.evaluationAttemptId, attemptRow!.id, 'tied to the attempt it was keyed on')
     t.ok(ticket!.evaluatedAt, 'with its time')
     const [link] = await hotline.sql`select recording_name from ticket_calls where ticket_id = ${ticketId}`
     t.equal(link?.recordingName, `followup-${taskId}-1`, 'the recording is linked to the ticket')
@@ -59,14 +64,15 @@ t.test('follow-up survey on the real PBX', async (t) => {
     t.equal(stored.format, 'wav', 'the recording is stored on the PBX')
   })
 
-  await t.test('pressing 3 (unsatisfied) reopens the ticket for re-handling', async (t) => {
+  await t.test('pressing 3 (unsatisfied with the result) reopens the ticket for re-handling', async (t) => {
     const { ticketId, taskId } = await closedTicket(hotline, '13800000003')
-    startCitizenPhone(t, 'uas-citizen-answers.xml', { RING_MS: 300, KEY_AFTER_MS: 1500, KEY_PCAP: keyPcap('3'), HANGUP_MS: 20000 }, 1, 60)
+    startCitizenPhone(t, 'uas-citizen-answers.xml', { RING_MS: 300, KEY_AFTER_MS: 1500, KEY_PCAP: keysPcap('231'), HANGUP_MS: 20000 }, 1, 60)
     t.equal(await hotline.followUps.dialer.tick(), 1, 'dialled')
     const [a] = await settled(hotline, taskId, 1)
-    t.match(a, { outcome: 'evaluated', digits: '3', result: 'unsatisfied' })
-    const [ticket] = await hotline.sql`select status, evaluation_result, reopen_count from tickets where id = ${ticketId}`
+    t.match(a, { outcome: 'evaluated', digits: '231', result: 'unsatisfied' })
+    const [ticket] = await hotline.sql`select status, evaluation_result, evaluation_process, evaluation_solved, reopen_count from tickets where id = ${ticketId}`
     t.match(ticket, { status: 'reopened', evaluationResult: 'unsatisfied', reopenCount: 1 }, '退回重办')
+    t.match(ticket, { evaluationProcess: 'basically-satisfied', evaluationSolved: true }, 'each answer as keyed')
     const events = await hotline.sql`select action, actor_id, detail from ticket_events where ticket_id = ${ticketId} order by id`
     t.ok(events.some((e) => e.action === 'reopen' && e.actorId === 'follow-up-dialer' && (e.detail as { reason: string }).reason === 'caller unsatisfied'), 'the reopening is in the audit trail, by the dialer')
   })
@@ -157,5 +163,20 @@ t.test('follow-up survey on the real PBX', async (t) => {
     const page = await hotline.app.inject({ method: 'GET', url: '/dialer/' })
     t.equal(page.statusCode, 200, 'the supervisors\' page is served')
     t.match(page.body, /回访与回拨/)
+  })
+
+  await t.test('answering "not solved" (2 to the third question) reopens the ticket too', async (t) => {
+    await hotline.sql`update follow_up_tasks set status = 'cancelled' where status = 'due'`
+    const { ticketId, taskId } = await closedTicket(hotline, '13800000013')
+    await hotline.sql`update follow_up_campaigns set state = 'running' where id = 'default'`
+    hotline.followUps.dialer.invalidate()
+    startCitizenPhone(t, 'uas-citizen-answers.xml', { RING_MS: 300, KEY_AFTER_MS: 1500, KEY_PCAP: keysPcap('112'), HANGUP_MS: 20000 }, 1, 60)
+    t.equal(await hotline.followUps.dialer.tick(), 1, 'dialled')
+    const [a] = await settled(hotline, taskId, 1)
+    t.match(a, { outcome: 'evaluated', digits: '112', result: 'satisfied' })
+    const [ticket] = await hotline.sql`select status, evaluation_result, evaluation_process, evaluation_solved, reopen_count from tickets where id = ${ticketId}`
+    t.match(ticket, { status: 'reopened', evaluationResult: 'satisfied', evaluationProcess: 'satisfied', evaluationSolved: false, reopenCount: 1 }, 'satisfied but not solved: 退回重办')
+    const events = await hotline.sql`select action, detail from ticket_events where ticket_id = ${ticketId} order by id`
+    t.ok(events.some((e) => e.action === 'reopen' && (e.detail as { reason: string }).reason === 'caller says not solved'), 'for the reason the citizen gave')
   })
 })

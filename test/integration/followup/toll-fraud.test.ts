@@ -9,7 +9,7 @@ import t from 'tap'
 import { createHotline } from '../../../src/app.ts'
 import { ADMIN_PASSWORD, createAgent, resetWorld, tokenFor, waitFor } from '../../helpers/hotline.ts'
 import { testConfig } from '../../helpers/services.ts'
-import { CITIZEN_TEMPLATE, closedTicket, keyPcap, ManualClock, nextBeijingSevenAm, resetDialer, startCitizenPhone } from '../../helpers/dialer.ts'
+import { CITIZEN_TEMPLATE, closedTicket, keysPcap, ManualClock, nextBeijingSevenAm, resetDialer, startCitizenPhone } from '../../helpers/dialer.ts'
 
 t.test('dial templates are the administrators\', checked and audited; numbers outside the plan are never dialled', async (t) => {
   const clock = new ManualClock(nextBeijingSevenAm() + 2 * 3600_000)   // 09:00 Beijing time, inside the window
@@ -50,7 +50,7 @@ t.test('dial templates are the administrators\', checked and audited; numbers ou
   t.match(trail[1], { actor: 'admin', details: { refused: 'PJSIP/0044909{number}@{trunk}' } })
 
   // Follow-ups to an international and a premium caller id, and to a mobile.
-  const phone = startCitizenPhone(t, 'uas-citizen-answers.xml', { RING_MS: 300, KEY_AFTER_MS: 1500, KEY_PCAP: keyPcap('1'), HANGUP_MS: 20000 }, 1, 60)
+  const phone = startCitizenPhone(t, 'uas-citizen-answers.xml', { RING_MS: 300, KEY_AFTER_MS: 1500, KEY_PCAP: keysPcap('111'), HANGUP_MS: 20000 }, 1, 60)
   const international = await closedTicket(hotline, '00447700900123')
   const premium = await closedTicket(hotline, '16885678')
   const mobile = await closedTicket(hotline, '13800000031')

@@ -4,8 +4,9 @@
  * to a lead unit with a co-unit (caller allowing no contact); the lead unit's page, open in
  * another browser, shows it live; the co-unit replies from its page; the lead unit signs for,
  * records progress, attaches a photo and replies from its page; the center closes it; the
- * follow-up call rings a SIPp citizen phone that presses 1 (the dialer's survey asks the result
- * question: satisfied); the monthly KPIs show exactly this ticket's contribution. Screenshots of
+ * follow-up call rings a SIPp citizen phone that answers the dialer's three questions by keys
+ * (process 2: basically satisfied, result 1: satisfied, solved 1: yes); the monthly KPIs show
+ * exactly this ticket's contribution. Screenshots of
  * the unit page and the monthly report are kept in test-artifacts/.
  *
  * Needs the private network namespace (WebRTC on loopback), as the panel test does.
@@ -15,7 +16,7 @@ import t from 'tap'
 import { createHotline } from '../../../src/app.ts'
 import { centerDay } from '../../../src/tickets/rules.ts'
 import { inNetns, openChromium } from '../../helpers/browser.ts'
-import { ManualClock, CITIZEN_TEMPLATE, keyPcap, startCitizenPhone } from '../../helpers/dialer.ts'
+import { ManualClock, CITIZEN_TEMPLATE, keysPcap, startCitizenPhone } from '../../helpers/dialer.ts'
 import { ADMIN_PASSWORD, createAgent, ownerSql, resetWorld, tokenFor, waitFor } from '../../helpers/hotline.ts'
 import { ARTIFACTS, testConfig } from '../../helpers/services.ts'
 import { callFromCarrier } from '../../helpers/sipp.ts'
@@ -124,16 +125,16 @@ t.test('the ticket loop end to end', async (t) => {
   await lead.click('#detail [data-form="答复"] button')
   await lead.waitForSelector('#trail [data-action=reply]', { timeout: 10000 })
 
-  // The center closes it; the follow-up dialer calls the citizen, who presses 1.
+  // The center closes it; the follow-up dialer calls the citizen, who presses 2, 1 and 1.
   let ticket = (await inject('GET', `/v1/tickets/${number}`, agentToken)).json() as { id: string; version: number; status: string; callerNumber: string }
   t.match(ticket, { status: 'replied', callerNumber: caller }, 'replied, and the center sees the caller')
   ticket = (await inject('POST', `/v1/tickets/${ticket.id}/close`, agentToken, { version: ticket.version })).json() as typeof ticket
   t.equal(ticket.status, 'closed', 'closed by the center')
-  startCitizenPhone(t, 'uas-citizen-answers.xml', { RING_MS: 300, KEY_AFTER_MS: 1500, KEY_PCAP: keyPcap('1'), HANGUP_MS: 20000 }, 1, 60)
+  startCitizenPhone(t, 'uas-citizen-answers.xml', { RING_MS: 300, KEY_AFTER_MS: 1500, KEY_PCAP: keysPcap('211'), HANGUP_MS: 20000 }, 1, 60)
   t.equal(await hotline.followUps.dialer.tick(), 1, 'the follow-up call is placed')
   const evaluated = await waitFor('the citizen\'s answer on the ticket', async () => {
-    const [row] = await sql<{ evaluationResult: string | null; evaluationMethod: string | null; evaluationAttemptId: string | null; evaluationRecordedBy: string | null; status: string }[]>`
-      select evaluation_result, evaluation_method, evaluation_attempt_id, evaluation_recorded_by, status from tickets where id = ${ticket.id}`
+    const [row] = await sql<{ evaluationResult: string | null; evaluationProcess: string | null; evaluationSolved: boolean | null; evaluationDigits: string | null; evaluationMethod: string | null; evaluationAttemptId: string | null; evaluationRecordedBy: string | null; status: string }[]>`
+      select evaluation_result, evaluation_process, evaluation_solved, evaluation_digits, evaluation_method, evaluation_attempt_id, evaluation_recorded_by, status from tickets where id = ${ticket.id}`
     return row?.evaluationResult ? row : undefined
   }, 45000, 200)
   t.match(evaluated, { evaluationResult: 'satisfied', evaluationMethod: 'phone-dtmf', evaluationRecordedBy: 'follow-up-dialer', status: 'closed' }, "the citizen's own key press, recorded by the dialer")
@@ -153,6 +154,8 @@ t.test('the ticket loop end to end', async (t) => {
     accepted: 1, resolvedOnCall: 0, dispatched: 1, signedForInTime: 1, closed: 1, closedOnTime: 1, overdue: 0, returned: 0, redispatches: 0, repeats: 0,
     followedUp: 1, followUpPending: 0, unreachable: 0, resultEvaluated: 1, resultSatisfied: 1, followUpRate: 1, resultSatisfactionRate: 1, onTimeRate: 1
   }, "the center's figures are this one ticket's")
+  t.match(center, { processEvaluated: 1, processSatisfied: 1, solvedAnswered: 1, solvedYes: 1, processSatisfactionRate: 1, solvedRate: 1 },
+    'the process and solved answers keyed on the follow-up call count too (basically satisfied is satisfied)')
   t.match(report.rows.find((r) => r.dimension === 'unit' && r.key === 'e2e-lead'), { accepted: 1, closed: 1, rank: 1 }, 'counted for the lead unit')
   t.same(report.reconciliation, { closed: 1, followedUp: 1, pending: 0, unreachable: 0, unaccounted: 0, balanced: true })
 

@@ -2,7 +2,8 @@
 import t from 'tap'
 import {
   afterAttempt, agreedTimeApplies, campaignForLine, concurrencyLeft, dialEndpoint, interpretKey, isWithinWindows, nextWindowOpening,
-  startSurvey, surveyStep, takeToken, unansweredOutcome, windowsProblem
+  startSurvey, surveyStep, takeToken, unansweredOutcome, windowsProblem, followUpSurveyStep, startFollowUpSurvey, interpretSolvedKey,
+  type FollowUpSurveyState, type SurveyInput
 } from '../../../src/followup/rules.ts'
 import { zonedInstant } from '../../../src/domain/local-time.ts'
 import { percentiles } from '../../../src/domain/percentile.ts'
@@ -116,6 +117,41 @@ t.test('the survey: 1/2/3, one repeat, confirm', async (t) => {
   t.same(r.action, { type: 'ask-again', reason: 'silence' }, 'no input: asked again once')
   r = surveyStep(r.state, { type: 'silence' })
   t.same(r.action, { type: 'give-up', reason: 'no-input' }, 'then given up')
+})
+
+t.test('the follow-up survey: process, result, solved in turn; complete only with all three', async (t) => {
+  const press = (keys: string, from: FollowUpSurveyState = startFollowUpSurvey()) => {
+    let state = from
+    const actions = []
+    for (const k of keys) {
+      const input: SurveyInput = k === '_' ? { type: 'silence' } : { type: 'key', digit: k }
+      const r = followUpSurveyStep(state, input)
+      state = r.state
+      actions.push(r.action)
+    }
+    return { state, actions }
+  }
+  t.equal(interpretSolvedKey('1'), true)
+  t.equal(interpretSolvedKey('2'), false)
+  t.equal(interpretSolvedKey('3'), null, 'the solved question has two keys')
+  let r = press('211')
+  t.same(r.actions, [
+    { type: 'ask', question: 'result', reason: 'next' }, { type: 'ask', question: 'solved', reason: 'next' },
+    { type: 'answered', answers: { process: 'basically-satisfied', result: 'satisfied', solved: true } }
+  ], 'each answer moves to the next question; the third completes the evaluation')
+  t.match(r.state, { digits: '211', complete: true, finished: true })
+  t.same(followUpSurveyStep(r.state, { type: 'key', digit: '3' }).action, { type: 'ignore' }, 'keys after the last answer change nothing')
+  r = press('193_2')
+  t.same(r.actions.map((a) => a.type === 'ask' ? `${a.question}:${a.reason}` : a.type), ['result:next', 'result:invalid', 'solved:next', 'solved:silence', 'answered'],
+    'a wrong key or silence asks the same question again')
+  t.match(r.state, { digits: '1932', answers: { process: 'satisfied', result: 'unsatisfied', solved: false } }, 'every key kept as pressed')
+  r = press('3', startFollowUpSurvey())
+  r = press('3__', r.state)
+  t.same(r.actions.at(-1), { type: 'give-up', reason: 'no-input' }, 'a question unanswered twice ends the survey')
+  t.match(r.state, { complete: false, finished: true, answers: { process: 'unsatisfied', result: 'unsatisfied' } }, 'unfinished: no evaluation, the keys are kept')
+  t.equal(r.state.answers.solved, undefined)
+  r = press('113', startFollowUpSurvey())
+  t.same(r.actions.at(-1), { type: 'ask', question: 'solved', reason: 'invalid' }, '3 is no answer to "solved"')
 })
 
 t.test('dial strings and channel ids', async (t) => {
