@@ -21,7 +21,7 @@ export interface KpiCounts {
   closedOnTime: number
   /** 逾期: answered after the deadline, or still unanswered past it. */
   overdue: number
-  /** 退单: tickets whose unit asked to return them at least once. */
+  /** 退单: tickets whose unit asked to return them at least once (for a unit: the tickets it asked to return). */
   returned: number
   /** 改派: re-dispatches (a ticket moved to another unit or taken back), counted each time. */
   redispatches: number
@@ -54,7 +54,7 @@ export const RATE_DEFINITIONS: readonly { key: RateKey; name: string; numerator:
   { key: 'signForTimelyRate', name: '签收及时率', numerator: 'signedForInTime', denominator: 'dispatched', text: 'tickets signed for within the sign-for limit of their first dispatch / tickets dispatched' },
   { key: 'onTimeRate', name: '按时办结率', numerator: 'closedOnTime', denominator: 'closed', text: 'closed tickets whose reply came by the deadline in force (extensions approved by the center count; 即办 is on time) / closed tickets' },
   { key: 'overdueRate', name: '逾期率', numerator: 'overdue', denominator: 'dispatched', text: 'dispatched tickets answered after the deadline, or unanswered past it at report time / tickets dispatched' },
-  { key: 'returnRate', name: '退单率', numerator: 'returned', denominator: 'dispatched', text: 'dispatched tickets whose unit asked to return them (退单申请) at least once / tickets dispatched' },
+  { key: 'returnRate', name: '退单率', numerator: 'returned', denominator: 'dispatched', text: 'dispatched tickets a unit asked to return (退单申请) at least once / tickets dispatched; for a unit, the tickets it asked to return, wherever they went next' },
   { key: 'repeatRate', name: '复重率', numerator: 'repeats', denominator: 'accepted', text: 'tickets with an earlier ticket of the same caller in the same category within the repeat window / tickets accepted' },
   { key: 'followUpRate', name: '回访率', numerator: 'followedUp', denominator: 'closed', text: 'closed tickets whose citizen answered the follow-up since the close / closed tickets; closed = followed up + pending + unreachable' },
   { key: 'processSatisfactionRate', name: '过程满意率', numerator: 'processSatisfied', denominator: 'processEvaluated', text: "citizens satisfied or basically satisfied with the handling process / citizens who answered (their own answer: the dialer's key press or the agent's record on the follow-up call)" },
@@ -84,7 +84,7 @@ export const COUNT_DEFINITIONS: Readonly<Record<keyof KpiCounts, string>> = {
   closed: '办结: closed at report time',
   closedOnTime: '按时办结: closed, with the reply by the deadline in force',
   overdue: '逾期: answered after the deadline, or unanswered past it',
-  returned: '退单: the unit asked to return it at least once',
+  returned: '退单: a unit asked to return it at least once (counted for the unit that asked, not for the unit holding it now)',
   redispatches: '改派: re-dispatches, each time the ticket moved to another unit or was taken back',
   repeats: '复重: the same caller raised the same category within the repeat window before',
   followedUp: '已回访: the citizen answered the follow-up since the close',
@@ -133,6 +133,25 @@ export function score(r: Rates, weights: Partial<Record<RateKey, number>>): numb
     total += w
   }
   return total === 0 ? null : Math.round((sum / total) * 10_000) / 100
+}
+
+/** The counts of one group: a unit, a category, a line, or the center. */
+export interface KpiGroup { dimension: 'center' | 'unit' | 'category' | 'line'; key: string; counts: KpiCounts }
+
+/**
+ * 退单 is the figure of the unit that asked to return a ticket (退单申请), not of the unit
+ * holding it at report time (after a granted return that is another unit, which did nothing to
+ * earn it). `requested` maps each unit to the tickets it asked to return; a unit's `returned`
+ * is that, and a unit that holds none of the tickets but asked for returns gets a row of its
+ * own. Categories, lines and the center keep counting tickets with a return request.
+ */
+export function creditReturns(groups: readonly KpiGroup[], requested: Readonly<Record<string, number>>): KpiGroup[] {
+  const out = groups.map((g) => (g.dimension === 'unit' ? { ...g, counts: { ...g.counts, returned: requested[g.key] ?? 0 } } : g))
+  const seen = new Set(out.filter((g) => g.dimension === 'unit').map((g) => g.key))
+  for (const [unit, n] of Object.entries(requested)) {
+    if (!seen.has(unit) && n > 0) out.push({ dimension: 'unit', key: unit, counts: { ...emptyCounts(), returned: n } })
+  }
+  return out
 }
 
 export interface KpiRow { dimension: 'center' | 'unit' | 'category' | 'line'; key: string; counts: KpiCounts; rates: Rates; score: number | null; rank: number | null }

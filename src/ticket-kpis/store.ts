@@ -1,52 +1,35 @@
 /**
  * The KPI counts in one pass over PostgreSQL: per ticket accepted in the period, its facts from
- * the event log (first dispatch and sign-for, last reply, returns, re-dispatches, the last
- * evaluation's answers) and its follow-up task, then grouped by unit, category, line and center.
+ * the event log (first dispatch and sign-for, last reply, returns and who asked, re-dispatches,
+ * the last evaluation's answers: ticket_kpi_facts, which a trigger keeps as events are written)
+ * and its follow-up task, then grouped by unit, category, line and center.
  * The definitions of what each count means are in rules.ts.
  */
 import type { Sql } from '../db/sql.ts'
-import { KPI_COUNT_KEYS, type KpiCounts } from './rules.ts'
+import { KPI_COUNT_KEYS, creditReturns, type KpiCounts, type KpiGroup } from './rules.ts'
 
-export interface KpiGroup { dimension: 'center' | 'unit' | 'category' | 'line'; key: string; counts: KpiCounts }
+export type { KpiGroup } from './rules.ts'
 
 export class TicketKpiStore {
   constructor(private readonly sql: Sql) {}
 
   /** Counts for tickets accepted in [from, to), at `now` (for what is overdue while unanswered). */
   async counts(p: { from: number; to: number; now: number; signForLimitHours: number; repeatWindowDays: number; unitId?: string }): Promise<KpiGroup[]> {
-    const rows = await this.sql<(Record<keyof KpiCounts, string> & { dim: number; unitId: string | null; categoryCode: string | null; lineNumber: string | null })[]>`
-      with t as (
-        select id, lead_unit_id, category_code, line_number, caller_number, created_at, deadline, status
-        from tickets where created_at >= ${new Date(p.from)} and created_at < ${new Date(p.to)}
-          ${p.unitId ? this.sql`and lead_unit_id = ${p.unitId}` : this.sql``}
-      ), e as (
-        select ev.ticket_id,
-          bool_or(ev.action = 'close' and ev.detail->>'resolvedOnCall' = 'true') as on_call,
-          min(ev.at) filter (where ev.action = 'dispatch') as first_dispatch,
-          min(ev.at) filter (where ev.action = 'sign-for') as first_sign_for,
-          max(ev.at) filter (where ev.action = 'reply') as last_reply,
-          max(ev.at) filter (where ev.action = 'close') as last_close,
-          count(*) filter (where ev.action = 'return') as returns,
-          count(*) filter (where ev.action = 'dispatch' and ev.detail->>'redispatch' = 'true') as redispatches,
-          max(ev.id) filter (where ev.action = 'evaluate') as last_evaluation
-        from ticket_events ev where ev.ticket_id in (select id from t) group by ev.ticket_id
-      ), fu as (
-        select distinct on (ticket_id) ticket_id, status from follow_up_tasks where ticket_id in (select id from t) order by ticket_id, id desc
-      ), r as (
-        -- 复重: the nearest earlier ticket of the same caller in the same category, within the window.
-        select id, coalesce(created_at - lag(created_at) over (partition by caller_number, category_code order by created_at, id) <= make_interval(days => ${p.repeatWindowDays}), false) as repeat
-        from tickets where created_at >= ${new Date(p.from)} - make_interval(days => ${p.repeatWindowDays}) and created_at < ${new Date(p.to)}
-      ), f as (
-        select t.*, e.on_call, e.first_dispatch, e.first_sign_for, e.last_reply, e.last_close, e.returns, e.redispatches,
-          ev.at as evaluated_at, ev.detail->>'process' as process, ev.detail->>'result' as result, ev.detail->>'solved' as solved,
-          fu.status as follow_up, r.repeat
-        from t left join e on e.ticket_id = t.id left join ticket_events ev on ev.id = e.last_evaluation
-          left join fu on fu.ticket_id = t.id join r on r.id = t.id
-      ), facts as (
-        select *,
-          status = 'closed' as is_closed,
-          status = 'closed' and evaluated_at is not null and evaluated_at >= last_close as is_followed_up
-        from f
+    // One statement over the month's rows: JIT would spend longer compiling it than it runs.
+    const rows = await this.sql.begin(async (tx) => {
+      await tx`set local jit = off`
+      return tx<(Record<keyof KpiCounts, string> & { dim: number; unitId: string | null; categoryCode: string | null; lineNumber: string | null; requestedReturns: [string, number][] | null })[]>`
+      with facts as materialized (
+        -- Each ticket's facts (ticket_kpi_facts: kept by triggers as tickets, events and follow-ups are written, migration 015).
+        select *, status = 'closed' as is_closed,
+          status = 'closed' and evaluated_at is not null and evaluated_at >= last_close as is_followed_up,
+          -- 复重: the nearest earlier ticket of the same caller in the same category, within the window.
+          coalesce(created_at - prev_same_at <= make_interval(days => ${p.repeatWindowDays}), false) as repeat
+        from ticket_kpi_facts where created_at >= ${new Date(p.from)} and created_at < ${new Date(p.to)}
+          ${p.unitId ? tx`and lead_unit_id = ${p.unitId}` : tx``}
+      ), requested as (
+        -- 退单 counts for the unit that asked to return the ticket, wherever the ticket went next.
+        select u, count(*)::int as n from facts, unnest(return_units) u group by u
       )
       select grouping(lead_unit_id, category_code, line_number) as dim, lead_unit_id as unit_id, category_code, line_number,
         count(*) as accepted,
@@ -68,16 +51,20 @@ export class TicketKpiStore {
         count(*) filter (where result is not null) as result_evaluated,
         count(*) filter (where result in ('satisfied', 'basically-satisfied')) as result_satisfied,
         count(*) filter (where solved is not null) as solved_answered,
-        count(*) filter (where solved = 'true') as solved_yes
+        count(*) filter (where solved) as solved_yes,
+        case when grouping(lead_unit_id, category_code, line_number) = 7 then (select jsonb_agg(jsonb_build_array(u, n)) from requested) end as requested_returns
       from facts
       group by grouping sets ((lead_unit_id), (category_code), (line_number), ())`
+    })
     // Tickets no unit ever held (即办, merged, not yet dispatched) count for the center, not as a unit.
-    return rows.filter((r) => !(r.dim === 3 && r.unitId === null)).map((r) => {
+    // As [unit, tickets] pairs: the JSON transform would rename object keys (unit ids) as if they were columns.
+    const requested = Object.fromEntries(rows.find((r) => r.dim === 7)?.requestedReturns ?? [])
+    return creditReturns(rows.filter((r) => !(r.dim === 3 && r.unitId === null)).map((r) => {
       // grouping() bits: lead_unit_id 4, category_code 2, line_number 1 (set when rolled up).
       const dimension = r.dim === 7 ? 'center' : r.dim === 3 ? 'unit' : r.dim === 5 ? 'category' : 'line'
       const key = dimension === 'center' ? 'center' : dimension === 'unit' ? r.unitId! : dimension === 'category' ? r.categoryCode! : (r.lineNumber ?? '(none)')
       const counts = Object.fromEntries(KPI_COUNT_KEYS.map((k) => [k, Number(r[k])])) as unknown as KpiCounts
       return { dimension, key, counts } as KpiGroup
-    })
+    }), requested)
   }
 }

@@ -95,8 +95,8 @@ t.test('ticket KPIs: JSON, CSV and page agree on the facts', async (t) => {
     resolvedOnCallRate: 0.2, signForTimelyRate: 0.75, onTimeRate: 1, overdueRate: 0.25, returnRate: 0.25, repeatRate: 0.2, followUpRate: 0.3333, resultSatisfactionRate: 0.5, solvedRate: 0.5
   }, 'the center: exactly what the five tickets did')
   t.same(report.reconciliation, { closed: 3, followedUp: 1, pending: 1, unreachable: 1, unaccounted: 0, balanced: true }, 'closed = followed up + pending + unreachable')
-  t.match(row('unit', 'tq-roads'), { accepted: 1, dispatched: 1, closed: 1, returned: 0 }, 'the ticket that left roads counts for the unit that holds it')
-  t.match(row('unit', 'tq-parks'), { accepted: 3, dispatched: 3, overdue: 1, returned: 1, redispatches: 1, resultSatisfied: 0, resultEvaluated: 1 })
+  t.match(row('unit', 'tq-roads'), { accepted: 1, dispatched: 1, closed: 1, returned: 1 }, 'the ticket that left roads counts for the unit that holds it; its return request counts for roads, which asked')
+  t.match(row('unit', 'tq-parks'), { accepted: 3, dispatched: 3, overdue: 1, returned: 0, redispatches: 1, resultSatisfied: 0, resultEvaluated: 1 }, 'parks, which got it by the ruling, asked for no return')
   t.match(row('category', 'city-management'), { accepted: 3 })
   t.match(row('line', '(none)'), { accepted: 5 })
   t.equal(row('unit', 'tq-roads').rank, 1, 'roads ranks above parks')

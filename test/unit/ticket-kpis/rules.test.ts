@@ -2,7 +2,7 @@
 import t from 'tap'
 import { zonedInstant } from '../../../src/domain/local-time.ts'
 import {
-  DEFAULT_WEIGHTS, KPI_COUNT_KEYS, RATE_DEFINITIONS, REPORT_COLUMNS, addCounts, buildRows, definitions, emptyCounts, flatRow, parseWeights, percent,
+  DEFAULT_WEIGHTS, KPI_COUNT_KEYS, RATE_DEFINITIONS, REPORT_COLUMNS, addCounts, buildRows, creditReturns, definitions, emptyCounts, flatRow, parseWeights, percent,
   periodBounds, rates, reconcile, score, type KpiCounts
 } from '../../../src/ticket-kpis/rules.ts'
 
@@ -60,4 +60,22 @@ t.test('definitions are printed with the report; a flat row has every column', a
   t.same(Object.keys(flat), [...REPORT_COLUMNS], 'the same columns as the CSV and the page')
   t.equal(flat.resolvedOnCallRate, 0.3333, 'rates to four places')
   t.equal(KPI_COUNT_KEYS.length, 19)
+})
+
+t.test('退单 counts for the unit that asked to return the ticket, not the unit holding it', async (t) => {
+  // Roads asked to return a ticket that the center then gave to parks; parks asked for nothing.
+  const held = counts({ accepted: 1, dispatched: 1, returned: 1 })
+  const groups = creditReturns([
+    { dimension: 'unit', key: 'parks', counts: held }, { dimension: 'unit', key: 'water', counts: counts({ accepted: 2, dispatched: 2 }) },
+    { dimension: 'category', key: 'housing', counts: held }, { dimension: 'center', key: 'center', counts: held }
+  ], { roads: 1, water: 1 })
+  const of = (dimension: string, key: string) => groups.find((g) => g.dimension === dimension && g.key === key)?.counts
+  t.equal(of('unit', 'parks')!.returned, 0, 'not the unit holding it now')
+  t.match(of('unit', 'parks'), { accepted: 1, dispatched: 1 }, 'which keeps the rest of its counts')
+  t.equal(of('unit', 'roads')!.returned, 1, 'the unit that asked, even with no ticket left in its hands')
+  t.same(of('unit', 'roads'), { ...emptyCounts(), returned: 1 }, 'with a row of its own')
+  t.equal(of('unit', 'water')!.returned, 1)
+  t.equal(of('category', 'housing')!.returned, 1, 'categories, lines and the center still count tickets with a return request')
+  t.equal(of('center', 'center')!.returned, 1)
+  t.equal(creditReturns([{ dimension: 'unit', key: 'parks', counts: held }], {}).find((g) => g.key === 'parks')!.counts.returned, 0, 'no request, no 退单')
 })
