@@ -216,3 +216,6 @@ export interface TicketSummary {
 
 /** A merged duplicate is open until the ticket it was merged into closes it. */
 export const OPEN_STATUSES: readonly TicketStatus[] = TICKET_STATUSES.filter((s) => s !== 'closed')
+
+/** While a unit holds the ticket and has not answered: where a unit's handling steps apply. */
+export const HANDLING_STATUSES: readonly TicketStatus[] = ['dispatched', 'signed-for']

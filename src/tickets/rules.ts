@@ -1,132 +1,32 @@
 /**
- * Ticket rules, pure: the life cycle as one transition function, who may do what, deadlines,
- * overdue, repeat callers and ticket numbers. No I/O; time comes in as `now` (epoch ms).
+ * Ticket rules, pure: the life cycle as one transition function (accept, dispatch and 改派,
+ * handling, returns and extensions, 转办, 并单, close, follow-up and reopening). Who may act is in
+ * access.ts, time limits in deadlines.ts, repeats and escalation in matters.ts, numbers in
+ * numbers.ts; all are re-exported here. No I/O; time comes in as `now` (epoch ms).
  */
 import type {
-  NotifyReason, Actor, TicketAction, TicketActionType, TicketCategory, TicketDraft, TicketEffect, TicketEventDraft, Ticket,
-  TicketRejection, TicketStatus, TicketSummary, TransitionResult, Urgency
+  NotifyReason, Actor, TicketAction, TicketDraft, TicketEffect, TicketEventDraft, Ticket, TicketCategory, TicketRejection, TicketStatus, TransitionResult
 } from './model.ts'
-import { localDay } from '../domain/local-time.ts'
-import { OPEN_STATUSES } from './model.ts'
+import { HANDLING_STATUSES, OPEN_STATUSES } from './model.ts'
+import { ACCEPTING_ROLES, checkRole } from './access.ts'
+import { effectiveLimitHours } from './deadlines.ts'
+import type { RepeatFlag } from './matters.ts'
+
+export { ACCEPTING_ROLES, checkRole, rolesFor, unitMayRead } from './access.ts'
+export { URGENCY_CAP_HOURS, deadlineFor, effectiveLimitHours, inboxSection, isOverdue, reminderDue, type InboxSection } from './deadlines.ts'
+export {
+  DEFAULT_ESCALATION, REPEAT_WINDOW_DAYS, escalationsFor, matterKey, repeatFlag,
+  type EscalationCandidate, type EscalationFinding, type EscalationPolicy, type RepeatFlag
+} from './matters.ts'
+export { TICKET_NUMBER_PREFIX, centerDay, formatTicketNumber, isTicketNumber, parseTicketNumber } from './numbers.ts'
 
 const HOUR_MS = 3_600_000
-const DAY_MS = 24 * HOUR_MS
 
 /** Re-dispatched this many times, a ticket enters key supervision (重点督办). */
 export const KEY_SUPERVISION_REDISPATCHES = 3
 
-/**
- * Urgency shortens the category's limit, never lengthens it: an urgent matter is due within a
- * day, a very urgent one within two hours, whatever its category allows.
- */
-export const URGENCY_CAP_HOURS: Readonly<Record<Urgency, number | null>> = { normal: null, urgent: 24, 'very-urgent': 2 }
-
-/** Default window in which a caller's earlier ticket in the same category makes a repeat (复重). */
-export const REPEAT_WINDOW_DAYS = 30
-
-export const TICKET_NUMBER_PREFIX = '12345'
-const TICKET_NUMBER = /^([0-9]{3,8})-([0-9]{8})-([0-9]{6,})$/
-
-/** Which roles may take each action at all; units are further limited to their own tickets. */
-const ALLOWED_ROLES: Readonly<Record<TicketActionType, readonly Actor['role'][]>> = {
-  dispatch: ['agent', 'supervisor', 'admin'],
-  'sign-for': ['unit', 'supervisor', 'admin'],
-  reply: ['unit', 'supervisor', 'admin'],
-  return: ['unit'],
-  close: ['agent', 'supervisor', 'admin'],
-  reopen: ['supervisor', 'admin'],
-  supervise: ['supervisor', 'admin'],
-  // Follow-up is made by agents calling back, or by the dialer with the caller's key press.
-  evaluate: ['agent', 'supervisor', 'admin', 'system'],
-  progress: ['unit', 'supervisor', 'admin'],
-  'rule-return': ['supervisor', 'admin'],
-  'request-extension': ['unit'],
-  'rule-extension': ['supervisor', 'admin'],
-  transfer: ['unit'],
-  'review-sub-reply': ['unit'],
-  assign: ['unit'],
-  merge: ['agent', 'supervisor', 'admin'],
-  remind: ['supervisor', 'admin', 'system'],
-  escalate: ['supervisor', 'admin', 'system']
-}
-const ACCEPTING_ROLES: readonly Actor['role'][] = ['agent', 'supervisor', 'admin']
-
-/** The roles that may take `action` at all (the HTTP layer's first check). */
-export function rolesFor(action: TicketActionType): readonly Actor['role'][] {
-  return ALLOWED_ROLES[action]
-}
-
 export function isOpen(status: TicketStatus): boolean {
   return OPEN_STATUSES.includes(status)
-}
-
-export function effectiveLimitHours(categoryLimitHours: number, urgency: Urgency): number {
-  const cap = URGENCY_CAP_HOURS[urgency]
-  return cap === null ? categoryLimitHours : Math.min(categoryLimitHours, cap)
-}
-
-/** When the unit's reply is due: acceptance plus the category's limit, shortened by urgency. */
-export function deadlineFor(category: Pick<TicketCategory, 'limitHours'>, urgency: Urgency, acceptedAt: number): number {
-  return acceptedAt + effectiveLimitHours(category.limitHours, urgency) * HOUR_MS
-}
-
-/**
- * Overdue (逾期) is about the answer, not the paperwork: a ticket still waiting for its reply is
- * overdue once the deadline passes; a replied or closed one is overdue if its answer came late.
- */
-export function isOverdue(ticket: Pick<Ticket, 'status' | 'deadline' | 'repliedAt' | 'closedAt'>, now: number): boolean {
-  if (ticket.status === 'replied' || ticket.status === 'closed') {
-    const answeredAt = ticket.repliedAt ?? ticket.closedAt ?? now
-    return answeredAt > ticket.deadline
-  }
-  return now > ticket.deadline
-}
-
-export interface RepeatFlag {
-  repeat: boolean
-  /** The newest earlier ticket that makes this a repeat. */
-  of: TicketSummary | null
-  reason: 'open-ticket' | 'same-category' | null
-}
-
-/**
- * A caller who calls again while an earlier ticket is still open, or about the same category
- * within the window, is a repeat caller: a sign the matter was not solved.
- */
-export function repeatFlag(
-  earlier: readonly TicketSummary[],
-  current: { callerNumber: string; categoryCode: string; now: number },
-  windowDays = REPEAT_WINDOW_DAYS
-): RepeatFlag {
-  const since = current.now - windowDays * DAY_MS
-  const mine = earlier.filter((t) => t.callerNumber === current.callerNumber && t.createdAt <= current.now)
-    .sort((a, b) => b.createdAt - a.createdAt)
-  const open = mine.find((t) => isOpen(t.status))
-  if (open) return { repeat: true, of: open, reason: 'open-ticket' }
-  const same = mine.find((t) => t.categoryCode === current.categoryCode && t.createdAt >= since)
-  if (same) return { repeat: true, of: same, reason: 'same-category' }
-  return { repeat: false, of: null, reason: null }
-}
-
-/** The center's calendar day (YYYYMMDD) at `now`: ticket numbers restart at local midnight. */
-export function centerDay(now: number, timeZone: string): string {
-  return localDay(now, timeZone).replaceAll('-', '')
-}
-
-/** 12345-20261126-000123; the sequence widens past six digits rather than wrap. */
-export function formatTicketNumber(day: string, sequence: number, prefix = TICKET_NUMBER_PREFIX): string {
-  if (!/^[0-9]{8}$/.test(day)) throw new RangeError(`ticket day must be YYYYMMDD, got '${day}'`)
-  if (!Number.isInteger(sequence) || sequence < 1) throw new RangeError(`ticket sequence must be a positive integer, got ${sequence}`)
-  return `${prefix}-${day}-${String(sequence).padStart(6, '0')}`
-}
-
-export function isTicketNumber(text: string): boolean {
-  return TICKET_NUMBER.test(text)
-}
-
-export function parseTicketNumber(text: string): { prefix: string; day: string; sequence: number } | null {
-  const m = TICKET_NUMBER.exec(text)
-  return m ? { prefix: m[1]!, day: m[2]!, sequence: Number(m[3]) } : null
 }
 
 /** Accepting (受理): the new ticket and its first audit entry. */
@@ -155,7 +55,7 @@ export function acceptTicket(
 }
 
 /** While a unit holds the ticket and has not answered: where a unit's handling steps apply. */
-const HANDLING: readonly TicketStatus[] = ['dispatched', 'signed-for']
+const HANDLING = HANDLING_STATUSES
 
 /** Longest extension a unit may ask for at once: a month. */
 export const MAX_EXTENSION_HOURS = 720
@@ -372,96 +272,6 @@ export function reopenReason(t: Pick<Ticket, 'evaluationResult' | 'evaluationPro
 /** Co-units whose reply the lead unit still waits for before it may reply. */
 export function coUnitsNotReplied(t: Pick<Ticket, 'coUnitIds' | 'coReplies'>): string[] {
   return t.coUnitIds.filter((u) => !t.coReplies.includes(u))
-}
-
-/** Which reminder (催办) is due for a ticket a unit holds, if any: once before the deadline, once after. */
-export function reminderDue(t: Pick<Ticket, 'status' | 'deadline' | 'remindedBeforeAt' | 'remindedAfterAt'>, now: number, beforeMs: number): 'before-deadline' | 'after-deadline' | null {
-  if (!HANDLING.includes(t.status)) return null
-  if (now > t.deadline) return t.remindedAfterAt === null ? 'after-deadline' : null
-  if (now >= t.deadline - beforeMs) return t.remindedBeforeAt === null ? 'before-deadline' : null
-  return null
-}
-
-/** Due soon (临期): within this share of the limit before the deadline, for the units' inbox. */
-export type InboxSection = 'new' | 'signed-for' | 'due-soon' | 'overdue' | 'returned' | 'pending-request' | 'co-handling' | 'review'
-
-/**
- * Where a ticket sits in a unit's inbox. Overdue and due-soon come first (they are what the
- * unit must act on); 'returned' is a ticket back for re-handling (退回重办) or a return refused.
- */
-export function inboxSection(t: Ticket, unitId: string, now: number, dueSoonMs: number): InboxSection | null {
-  if (!unitMayRead(t, unitId) || !HANDLING.includes(t.status)) return null
-  if (t.leadUnitId !== unitId) return t.subUnitId === unitId ? (now > t.deadline ? 'overdue' : 'co-handling') : 'co-handling'
-  if (now > t.deadline) return 'overdue'
-  if (t.subReply) return 'review'
-  if (t.pendingRequest) return 'pending-request'
-  if (now >= t.deadline - dueSoonMs) return 'due-soon'
-  if (t.reopenCount > 0) return 'returned'
-  return t.status === 'dispatched' ? 'new' : 'signed-for'
-}
-
-/** The matter (同一事项) a request is about, for counting citizens: category and place. */
-export function matterKey(categoryCode: string, address: string | null): string | null {
-  const place = (address ?? '').normalize('NFKC').replace(/\s+/g, '').toLowerCase()
-  return place === '' ? null : `${categoryCode}|${place}`
-}
-
-export interface EscalationPolicy { windowDays: number; citizens: number; complaints: number }
-export const DEFAULT_ESCALATION: EscalationPolicy = { windowDays: 30, citizens: 10, complaints: 10 }
-
-export interface EscalationCandidate { id: string; callerNumber: string; categoryCode: string; address: string | null; complaintUnitId: string | null; createdAt: number }
-export type EscalationFinding =
-  | { kind: 'matter'; key: string; citizens: number; ticketIds: string[] }
-  | { kind: 'unit-complaints'; key: string; unitId: string; complaints: number; ticketIds: string[] }
-
-/**
- * 升级督办: whether `current`, with the requests before it in the window, makes a matter raised
- * by `citizens` or more distinct callers (same category and place), or `complaints` or more
- * complaints against one unit. Returns what crossed the line (possibly both).
- */
-export function escalationsFor(recent: readonly EscalationCandidate[], current: EscalationCandidate, policy: EscalationPolicy = DEFAULT_ESCALATION): EscalationFinding[] {
-  const since = current.createdAt - policy.windowDays * DAY_MS
-  const inWindow = [...recent.filter((r) => r.id !== current.id && r.createdAt >= since && r.createdAt <= current.createdAt), current]
-  const out: EscalationFinding[] = []
-  const key = matterKey(current.categoryCode, current.address)
-  if (key) {
-    const same = inWindow.filter((r) => matterKey(r.categoryCode, r.address) === key)
-    const citizens = new Set(same.map((r) => r.callerNumber)).size
-    if (citizens >= policy.citizens) out.push({ kind: 'matter', key, citizens, ticketIds: same.map((r) => r.id) })
-  }
-  if (current.complaintUnitId) {
-    const against = inWindow.filter((r) => r.complaintUnitId === current.complaintUnitId)
-    if (against.length >= policy.complaints) out.push({ kind: 'unit-complaints', key: `unit|${current.complaintUnitId}`, unitId: current.complaintUnitId, complaints: against.length, ticketIds: against.map((r) => r.id) })
-  }
-  return out
-}
-
-/** The steps a unit's user may take, by the unit's part in the ticket. */
-const LEAD_STEPS: readonly TicketActionType[] = ['sign-for', 'reply', 'return', 'progress', 'request-extension', 'transfer', 'review-sub-reply', 'assign']
-const CO_STEPS: readonly TicketActionType[] = ['reply', 'progress']
-
-/** Whether `actor` may take `action` on `ticket` at all (state aside). */
-export function checkRole(ticket: Pick<Ticket, 'number' | 'leadUnitId' | 'coUnitIds' | 'subUnitId' | 'assignedUserId' | 'backupUserId'>, action: TicketAction, actor: Actor): TicketRejection | null {
-  if (!ALLOWED_ROLES[action.type].includes(actor.role)) {
-    return { code: 'FORBIDDEN', message: `role '${actor.role}' may not ${action.type} tickets` }
-  }
-  if (actor.role !== 'unit') return null
-  if (actor.unitId === null) return { code: 'FORBIDDEN', message: `unit user '${actor.id}' belongs to no unit` }
-  if (actor.unitId === ticket.leadUnitId && LEAD_STEPS.includes(action.type)) {
-    // A/B roles: once assigned, the assignee and the backup act; anyone of the unit may re-assign.
-    const assigned = ticket.assignedUserId
-    if (assigned && action.type !== 'assign' && actor.id !== assigned && actor.id !== ticket.backupUserId) {
-      return { code: 'FORBIDDEN', message: `ticket ${ticket.number} is assigned to '${assigned}'${ticket.backupUserId ? ` (backup '${ticket.backupUserId}')` : ''}` }
-    }
-    return null
-  }
-  if ((ticket.coUnitIds.includes(actor.unitId) || actor.unitId === ticket.subUnitId) && CO_STEPS.includes(action.type)) return null
-  return { code: 'FORBIDDEN', message: `unit '${actor.unitId}' is not the lead unit of ticket ${ticket.number}` }
-}
-
-/** Whether a unit user may read the ticket: its unit leads it, co-handles it, or had it passed down (转办). */
-export function unitMayRead(ticket: Pick<Ticket, 'leadUnitId' | 'coUnitIds' | 'subUnitId'>, unitId: string): boolean {
-  return ticket.leadUnitId === unitId || ticket.coUnitIds.includes(unitId) || ticket.subUnitId === unitId
 }
 
 /** Back to the center for another round: a fresh handling limit, the old reply set aside. */
