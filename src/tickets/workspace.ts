@@ -17,7 +17,7 @@ import type { SocketSessions } from '../auth/socket-sessions.ts'
 import type { SessionClientToServer } from '../realtime/contract.ts'
 import type { TokenClaims } from '../auth/plugin.ts'
 import { describeError } from '../http/errors.ts'
-import { inboxItem, presentTicket } from './routes.ts'
+import { inboxItem, presentTicket } from './views.ts'
 import type { TicketNotice, TicketService } from './service.ts'
 
 export const WORKSPACE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../workspace')
