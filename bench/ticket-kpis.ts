@@ -10,6 +10,7 @@
  * BENCH_KPI_TICKETS overrides the size.
  */
 import { execFileSync } from 'node:child_process'
+import { loadavg } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { createHotline } from '../src/app.ts'
 import { migrate } from '../src/db/migrate.ts'
@@ -137,6 +138,7 @@ async function main() {
     const [{ n: inMonth }] = await hotline.sql<{ n: number }[]>`select count(*)::int as n from tickets where created_at >= ${from} and created_at < ${to}` as unknown as [{ n: number }]
     const [{ n: events }] = await hotline.sql<{ n: number }[]>`select count(*)::int as n from ticket_events` as unknown as [{ n: number }]
 
+    const loadAtStart = loadavg().map((l) => l.toFixed(2)).join(', ')
     const report: number[] = []
     let unitRows = 0
     for (let i = 0; i < 3; i++) {
@@ -158,7 +160,8 @@ async function main() {
       inboxCount = Object.values((res.json() as { sections: Record<string, number> }).sections).reduce((a, b) => a + b, 0)
       inboxBytes = res.rawPayload.length
     }
-    console.log(`\nTicket KPI benchmark (${new Date().toISOString()}): ${TICKETS.toLocaleString('en')} tickets, ${events.toLocaleString('en')} events, ${UNITS} units; month ${month} holds ${inMonth.toLocaleString('en')} tickets\n`)
+    const load = loadavg().map((l) => l.toFixed(2)).join(', ')
+    console.log(`\nTicket KPI benchmark (${new Date().toISOString()}): ${TICKETS.toLocaleString('en')} tickets, ${events.toLocaleString('en')} events, ${UNITS} units; month ${month} holds ${inMonth.toLocaleString('en')} tickets; load average ${load} at the end (${loadAtStart} at the start)\n`)
     console.log('| measure | median of runs | runs | aim |')
     console.log('| --- | --- | --- | --- |')
     console.log(`| monthly report, per unit/category/line/center, JSON (GET /v1/ticket-kpis, ${unitRows} unit rows) | ${median(report).toFixed(0)} ms | ${report.map((x) => x.toFixed(0)).join(', ')} ms | < 5000 ms |`)
