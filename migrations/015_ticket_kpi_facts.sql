@@ -36,10 +36,12 @@ create table ticket_kpi_facts (
 -- Room in each page for the row's updates (HOT), so a month's rows stay where they were written.
 ) with (fillfactor = 70);
 create index ticket_kpi_facts_created on ticket_kpi_facts (created_at);
+-- The server reads the facts; only the triggers below (running as the owner) write them.
+revoke insert, update, delete, truncate on ticket_kpi_facts from hotline_app;
 
 -- Tickets: a new ticket gets its row (and its previous ticket of the same caller and category);
 -- a changed ticket updates what it is about and who holds it.
-create function ticket_kpi_facts_from_tickets() returns trigger language plpgsql as $$
+create function ticket_kpi_facts_from_tickets() returns trigger language plpgsql security definer set search_path = public, pg_temp as $$
 begin
   if tg_op = 'INSERT' then
     insert into ticket_kpi_facts (ticket_id, created_at, category_code, line_number, lead_unit_id, deadline, status, prev_same_at)
@@ -61,7 +63,7 @@ create trigger tickets_kpi_facts_update after update on tickets
   referencing new table as new_tickets for each statement execute function ticket_kpi_facts_from_tickets();
 
 -- Events (append-only): the new rows merged into the facts.
-create function ticket_kpi_facts_from_events() returns trigger language plpgsql as $$
+create function ticket_kpi_facts_from_events() returns trigger language plpgsql security definer set search_path = public, pg_temp as $$
 begin
   update ticket_kpi_facts f set
     on_call = f.on_call or a.on_call,
@@ -101,7 +103,7 @@ create trigger ticket_events_kpi_facts after insert on ticket_events
   referencing new table as new_events for each statement execute function ticket_kpi_facts_from_events();
 
 -- Follow-up tasks: the latest task's status.
-create function ticket_kpi_facts_from_follow_ups() returns trigger language plpgsql as $$
+create function ticket_kpi_facts_from_follow_ups() returns trigger language plpgsql security definer set search_path = public, pg_temp as $$
 begin
   update ticket_kpi_facts f set follow_up_id = n.id, follow_up = n.status
     from (select distinct on (ticket_id) ticket_id, id, status from new_tasks order by ticket_id, id desc) n
