@@ -131,7 +131,7 @@ export class TicketStore {
     const cols = this.sql`id, number, status, category_code, left(content, 60) as content, urgency, deadline, lead_unit_id, co_unit_ids, sub_unit_id,
       sub_reply, pending_request, co_replies, reopen_count, escalated, key_supervision, version, created_at`
     const rows = await this.sql<TicketRow[]>`select ${cols} from tickets where status in ('dispatched', 'signed-for') and lead_unit_id = ${unitId}
-      union all select ${cols} from tickets where status in ('dispatched', 'signed-for') and ${unitId} = any(co_unit_ids)
+      union all select ${cols} from tickets where status in ('dispatched', 'signed-for') and co_unit_ids @> array[${unitId}]::text[]
       union all select ${cols} from tickets where status in ('dispatched', 'signed-for') and sub_unit_id = ${unitId}
       order by deadline limit 20000`
     return rows.map((r) => toTicket({ ...EMPTY_ROW, ...r }))
