@@ -16,6 +16,11 @@
 set -euo pipefail
 [ $# -gt 0 ] || { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [ "$(id -u)" -eq 0 ] || { echo "pbx-netns: needs root" >&2; exit 1; }
+# The one way back out, for the test that must run on the machine's own network (one-machine-audio:
+# npm start and a browser as a newcomer has them): fd 7 keeps the machine's namespace open, and
+# `nsenter --net=$HOTLINE_HOST_NETNS` enters it. Every exec below keeps this pid and the fd.
+exec 7</proc/self/ns/net
+export HOTLINE_HOST_NETNS=/proc/$$/fd/7
 exec unshare --net -- bash -c '
   set -e
   ip link set lo up

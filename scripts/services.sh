@@ -23,7 +23,7 @@
 #   HOTLINE_METRICS_TOKEN HOTLINE_PG_OWNER_PASSWORD HOTLINE_PG_APP_PASSWORD
 #                       taken from the environment when set, else from $STATE/secrets.env (random values,
 #                       created on first run, mode 600)
-#   HOTLINE_SEATS HOTLINE_WEB_SEATS HOTLINE_SEAT_PERMIT HOTLINE_TRUNK_MATCH HOTLINE_TRUNK_CONTACT HOTLINE_SIP_BIND HOTLINE_ARI_APP
+#   HOTLINE_SEATS HOTLINE_WEB_SEATS HOTLINE_SEAT_PERMIT HOTLINE_ICE_PERMIT HOTLINE_TRUNK_MATCH HOTLINE_TRUNK_CONTACT HOTLINE_SIP_BIND HOTLINE_ARI_APP
 #                       passed to scripts/render-pbx-config.mjs (see there for defaults)
 set -uo pipefail
 

@@ -103,7 +103,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       const readme = readFileSync(path.join(REPO, 'README.md'), 'utf8')
       const section = readme.slice(readme.indexOf('## First call in five minutes'), readme.indexOf('## What runs where'))
       const blocks = [...section.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]!)
-      t.equal(blocks.length, 1, 'the section has its command block')
+      t.equal(blocks.length, 2, 'the section has its command blocks (steps 2 and 4)')
       const step2 = spawnSync('bash', ['-euo', 'pipefail', '-c', blocks[0]!], { cwd: REPO, env, encoding: 'utf8', timeout: 30_000 })
       t.equal(step2.status, 0, `step 2 runs (${step2.stderr.trim().slice(0, 300)})`)
       t.match(step2.stdout, /"id":"A001"[\s\S]*"seat":"8001"/, 'it created agent A001 and assigned seat 8001')
