@@ -5,13 +5,12 @@ import { Type } from 'typebox'
 import { bearerSecurity, requireRole } from '../auth/plugin.ts'
 import { FollowUpErrors } from '../followup/routes.ts'
 import { dayStart } from '../domain/local-time.ts'
-import type { Sql } from '../db/sql.ts'
 import { toCsv } from '../domain/csv.ts'
-import type { CallbackStore } from './store.ts'
+import type { CallbackStatus, CallbackStore } from './store.ts'
 
 export const CALLBACK_COLUMNS = ['day', 'lineNumber', 'offered', 'requested', 'abandonedScheduled', 'attempts', 'connected', 'unreachable', 'cancelled', 'medianSecondsToConversation'] as const
 
-export function callbackRoutes(deps: { store: CallbackStore; sql: Sql; timeZone: string }): FastifyPluginAsync {
+export function callbackRoutes(deps: { store: CallbackStore; timeZone: string }): FastifyPluginAsync {
   const start = (day: string, plus = 0) => dayStart(day, deps.timeZone, plus)
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
@@ -39,10 +38,7 @@ export function callbackRoutes(deps: { store: CallbackStore; sql: Sql; timeZone:
       }
     }, async (request) => {
       const { status, limit } = request.query
-      const rows = await deps.sql`select id::int, caller_number, line_number, queue_id, original_call_id, reason, status, place_at, due_at, attempts, tries, last_outcome,
-          final_reason, connected_call_id, created_at, finished_at
-        from callback_tasks ${status ? deps.sql`where status = ${status}` : deps.sql``} order by id desc limit ${limit}`
-      return { tasks: rows }
+      return { tasks: await deps.store.list(status as CallbackStatus | undefined, limit) }
     })
   }
 }

@@ -145,6 +145,13 @@ export class CallbackStore {
   }
 
   /** Per line and day (center zone): offers, requests, automatic tasks, attempts, outcomes, time to conversation. */
+  /** Tasks newest first, as the supervisors' list shows them (one status, or all). */
+  async list(status: CallbackStatus | undefined, limit: number): Promise<Record<string, unknown>[]> {
+    return this.sql`select id::int, caller_number, line_number, queue_id, original_call_id, reason, status, place_at, due_at, attempts, tries, last_outcome,
+        final_reason, connected_call_id, created_at, finished_at
+      from callback_tasks ${status ? this.sql`where status = ${status}` : this.sql``} order by id desc limit ${limit}`
+  }
+
   async stats(from: number, to: number, timeZone: string): Promise<CallbackStatsRow[]> {
     return this.sql<CallbackStatsRow[]>`
       select to_char(at at time zone ${timeZone}, 'YYYY-MM-DD') as day, line_number,

@@ -94,6 +94,14 @@ const d = (ms: number | null) => (ms === null ? null : new Date(ms))
 export class CallRecords {
   constructor(private readonly sql: Sql) {}
 
+  /** Average talk time (answer to end) of the queue's last `recent` answered calls, seconds; null without any. */
+  async averageHandleSeconds(queueId: string, recent = 200): Promise<number | null> {
+    const [row] = await this.sql<{ avg: number | null }[]>`select avg(extract(epoch from ended_at - answered_at))::float8 as avg from (
+      select ended_at, answered_at from calls where queue_id = ${queueId} and answered_at is not null and ended_at is not null
+      order by ended_at desc limit ${recent}) recent`
+    return row?.avg ?? null
+  }
+
   async arrived(call: LiveCall): Promise<void> {
     await this.sql`insert into calls (id, caller_number, dialled_number, line_number, queue_id, caller_channel_id, arrived_at)
       values (${call.callId}, ${call.callerNumber}, ${call.dialledNumber}, ${call.lineNumber}, ${call.queueId}, ${call.callerChannelId}, ${d(call.arrivedAt)})`

@@ -11,3 +11,8 @@ export function createSql(url: string, options: { max?: number; applicationName?
     connection: { application_name: options.applicationName ?? 'hotline' }
   }) as unknown as Sql
 }
+
+/** Readiness: PostgreSQL answers a query. */
+export async function pingSql(sql: Sql): Promise<void> {
+  await sql`select 1`
+}

@@ -27,6 +27,10 @@ export interface FollowUps {
   store: FollowUpStore
   dialer: FollowUpDialer
   start(): Promise<void>
+  /** After each PBX (re)connect: attempts whose channel vanished are settled, then the dialer runs. */
+  pbxConnected(): Promise<void>
+  /** The periodic sweep: attempts whose channel vanished in an event gap are settled. */
+  reconcile(): Promise<void>
   close(): Promise<void>
 }
 
@@ -59,6 +63,12 @@ export async function attachFollowUps(deps: {
   return {
     store, dialer,
     async start() { dialer.start() },
+    async pbxConnected() {
+      await dialer.recover()
+      dialer.start()
+    },
+    // A timed recovery wants a channel missing twice in a row before it closes an attempt.
+    async reconcile() { await dialer.recover({ confirmGone: true }) },
     close: () => dialer.stop()
   }
 }
