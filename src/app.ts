@@ -169,7 +169,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   })
   const callbacks = createCallbacks({
     ...base, clock: dialerClock, numberPlan, calls: calls.flow, liveCalls: calls.live, waiting: queueing.waiting, agents: agents.agents, acd: queueing.acd,
-    dialerStore: followUps.store, requestDispatch
+    requestDispatch
   })
   for (const plugin of callbacks.routes ?? []) await app.register(plugin)
 

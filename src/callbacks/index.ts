@@ -11,7 +11,6 @@ import type { Config } from '../config.ts'
 import type { Sql } from '../db/sql.ts'
 import type { Clock } from '../domain/clock.ts'
 import type { Contribution } from '../domain/module.ts'
-import type { FollowUpStore } from '../followup/store.ts'
 import type { NumberPlan } from '../number-plan/rules.ts'
 import type { AriRest } from '../pbx/ari/rest.ts'
 import type { AriRouter } from '../pbx/ari/router.ts'
@@ -28,13 +27,13 @@ export interface Callbacks extends Contribution {
 
 export function createCallbacks(d: {
   config: Config; sql: Sql; rest: AriRest; router: AriRouter; clock: Clock; log: Logger; numberPlan: NumberPlan
-  calls: CallFlow; liveCalls: LiveCallStore; waiting: QueueWaitingStore; agents: AgentService; acd: Acd; dialerStore: FollowUpStore
+  calls: CallFlow; liveCalls: LiveCallStore; waiting: QueueWaitingStore; agents: AgentService; acd: Acd
   requestDispatch: () => void
 }): Callbacks {
   const { config } = d
   const store = new CallbackStore(d.sql)
   const callbacks = new CallbackService({
-    store, dialerStore: d.dialerStore, calls: d.calls, liveCalls: d.liveCalls, waiting: d.waiting, agents: d.agents, rest: d.rest, clock: d.clock,
+    store, calls: d.calls, liveCalls: d.liveCalls, waiting: d.waiting, agents: d.agents, rest: d.rest, clock: d.clock,
     log: d.log.child({ component: 'callbacks' }), requestDispatch: d.requestDispatch, router: d.router,
     settings: {
       app: config.HOTLINE_ARI_APP, timeZone: config.HOTLINE_TIMEZONE, offerAfterMs: config.HOTLINE_CALLBACK_OFFER_AFTER_S * 1000,

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { bearerSecurity, requireRole } from '../auth/plugin.ts'
-import { FollowUpErrors } from '../followup/routes.ts'
+import { DialerErrors } from '../dialer/errors.ts'
 import { dayStart } from '../domain/local-time.ts'
 import { toCsv } from '../domain/csv.ts'
 import type { CallbackStatus, CallbackStore } from './store.ts'
@@ -22,7 +22,7 @@ export function callbackRoutes(deps: { store: CallbackStore; timeZone: string })
       }
     }, async (request, reply) => {
       const { from, to, format } = request.query
-      if (from > to) throw new FollowUpErrors.invalid(`querystring.from: ${from} is after querystring.to ${to}`)
+      if (from > to) throw new DialerErrors.invalid(`querystring.from: ${from} is after querystring.to ${to}`)
       const rows = await deps.store.stats(start(from), start(to, 1), deps.timeZone)
       if (format === 'csv') {
         return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="callbacks-${from}-${to}.csv"`)

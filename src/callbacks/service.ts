@@ -19,9 +19,8 @@ import type { LiveCall } from '../calls/model.ts'
 import type { CallFlow } from '../calls/service.ts'
 import type { LiveCallStore } from '../calls/store.ts'
 import type { Clock } from '../domain/clock.ts'
-import type { AttemptOutcome } from '../followup/model.ts'
-import { afterAttempt, dialEndpoint, unansweredOutcome } from '../followup/rules.ts'
-import type { FollowUpStore } from '../followup/store.ts'
+import type { AttemptOutcome } from '../dialer/model.ts'
+import { afterAttempt, attemptStanding, dialEndpoint, unansweredOutcome } from '../dialer/rules.ts'
 import type { AriChannel } from '../pbx/ari/events.ts'
 import { playbackIds, STASIS_ENTRY } from '../pbx/ari/ids.ts'
 import type { AriRouter, ChannelEvent } from '../pbx/ari/router.ts'
@@ -61,7 +60,7 @@ export class CallbackService {
   private timer: NodeJS.Timeout | undefined
 
   constructor(private readonly deps: {
-    store: CallbackStore; dialerStore: FollowUpStore; calls: CallFlow; liveCalls: LiveCallStore; waiting: QueueWaitingStore; agents: AgentService
+    store: CallbackStore; calls: CallFlow; liveCalls: LiveCallStore; waiting: QueueWaitingStore; agents: AgentService
     rest: AriRest; clock: Clock; log: Logger; settings: CallbackSettings; requestDispatch: () => void; router: AriRouter
   }) {}
 
@@ -180,10 +179,10 @@ export class CallbackService {
    * True keeps the agent reserved until the citizen answers or not.
    */
   async dialFor(entry: QueueEntry, agent: AgentLive, ringTimeoutSeconds: number): Promise<boolean> {
-    const { store, dialerStore, rest, clock, settings, log } = this.deps
+    const { store, rest, clock, settings, log } = this.deps
     const task = await store.byEntry(entry.callId)
     if (!task || task.status !== 'queued') return false
-    const trunk = (await dialerStore.trunks()).find((t) => t.id === settings.trunkId)
+    const trunk = (await store.trunks()).find((t) => t.id === settings.trunkId)
     if (!trunk) { log.error({ trunk: settings.trunkId }, 'callback trunk not configured'); return false }
     const started = await store.startAttempt(task, { trunkId: trunk.id, agentId: agent.agentId, seat: agent.seat, now: clock.now() })
     if (!started) return false
@@ -271,15 +270,15 @@ export class CallbackService {
    * same way; queued places whose Redis entry is gone are put back. Returns how many closed.
    */
   async recover(): Promise<{ lost: number; vanished: number }> {
-    const { dialerStore, store, rest, waiting, router, log } = this.deps
+    const { store, rest, waiting, router, log } = this.deps
     const channels = new Set((await rest.listChannels()).map((c) => c.id))
     let lost = 0
     let vanished = 0
-    for (const a of await dialerStore.openAttempts()) {
+    for (const a of await store.openAttempts()) {
       if (a.kind !== 'callback') continue
-      if (this.dialling.has(a.channelId)) {
-        // Still ringing as far as we know: closed only when placed and gone from the PBX.
-        if (a.dialledAt === null || channels.has(a.channelId)) continue
+      const standing = attemptStanding(a, channels, this.dialling.has(a.channelId))
+      if (standing === 'current') continue
+      if (standing === 'vanished') {
         await router.inChannelLane(a.channelId, async () => {
           if (!this.dialling.has(a.channelId)) return // its end was handled meanwhile
           vanished += 1

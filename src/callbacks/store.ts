@@ -4,9 +4,9 @@
  * the time from the original call to the conversation).
  */
 import { randomUUID } from 'node:crypto'
-import type { Sql } from '../db/sql.ts'
-import { channelIdFor, type AttemptOutcome } from '../followup/model.ts'
-import type { AttemptDecision } from '../followup/rules.ts'
+import { channelIdFor, type AttemptOutcome } from '../dialer/model.ts'
+import type { AttemptDecision } from '../dialer/rules.ts'
+import { DialAttemptStore, finishAttemptRow, insertAttempts } from '../dialer/store.ts'
 
 export type CallbackStatus = 'due' | 'queued' | 'in-progress' | 'done' | 'unreachable' | 'cancelled'
 
@@ -36,8 +36,8 @@ export interface CallbackStatsRow {
   connected: number; unreachable: number; cancelled: number; medianSecondsToConversation: number | null
 }
 
-export class CallbackStore {
-  constructor(private readonly sql: Sql) {}
+/** Callback tasks and their figures; the attempts and trunks are the dialer kernel's (DialAttemptStore). */
+export class CallbackStore extends DialAttemptStore {
 
   /**
    * A callback for this caller, unless one is pending already (one per number): null then.
@@ -82,9 +82,10 @@ export class CallbackStore {
       if (!row) return null
       const attemptId = randomUUID()
       const channelId = channelIdFor('callback', task.id, row.attempts)
-      await tx`insert into dial_attempts (id, kind, task_id, attempt_no, channel_id, trunk_id, phone_number, line_number, agent_id, seat, due_at, created_at)
-        values (${attemptId}, 'callback', ${task.id}, ${row.attempts}, ${channelId}, ${p.trunkId}, ${task.callerNumber}, ${task.lineNumber}, ${p.agentId}, ${p.seat},
-          ${new Date(task.dueAt)}, ${new Date(p.now)})`
+      await insertAttempts(tx, [{
+        id: attemptId, kind: 'callback', taskId: task.id, attemptNo: row.attempts, channelId, trunkId: p.trunkId, phoneNumber: task.callerNumber,
+        lineNumber: task.lineNumber, agentId: p.agentId, seat: p.seat, dueAt: task.dueAt, createdAt: p.now
+      }])
       return { attemptId, attemptNo: row.attempts, channelId }
     })
   }
@@ -93,8 +94,7 @@ export class CallbackStore {
   async finishAttempt(a: { attemptId: string; taskId: number; outcome: AttemptOutcome; cause: number | null; at: number; connectedCallId?: string }, decision: AttemptDecision): Promise<boolean> {
     const at = new Date(a.at)
     return this.sql.begin(async (tx) => {
-      const done = await tx`update dial_attempts set state = 'finished', outcome = ${a.outcome}, cause = ${a.cause}, ended_at = ${at} where id = ${a.attemptId} and state <> 'finished' returning id`
-      if (done.length === 0) return false
+      if (!(await finishAttemptRow(tx, a))) return false
       switch (decision.kind) {
         case 'done':
           await tx`update callback_tasks set status = 'done', last_outcome = ${a.outcome}, connected_call_id = ${a.connectedCallId ?? null}, finished_at = ${at}, updated_at = ${at} where id = ${a.taskId}`
@@ -111,15 +111,6 @@ export class CallbackStore {
       }
       return true
     })
-  }
-
-  async markDialled(attemptId: string, at: number): Promise<void> {
-    await this.sql`update dial_attempts set dialled_at = ${new Date(at)} where id = ${attemptId}`
-  }
-
-  async markAnswered(attemptId: string, at: number): Promise<boolean> {
-    const rows = await this.sql`update dial_attempts set state = 'answered', answered_at = ${new Date(at)} where id = ${attemptId} and state = 'dialling' returning id`
-    return rows.length > 0
   }
 
   /** A new call from the number reached an agent: the pending callback is moot. */

@@ -3,10 +3,10 @@
  * who could not wait. A task is what must be achieved (reach this citizen about that ticket);
  * an attempt is one call placed for it. Times are epoch milliseconds.
  */
+import type { CallingWindow } from '../dialer/model.ts'
 import type { EvaluationResult } from '../tickets/model.ts'
 
 /** A calling window in the center's zone, "HH:MM" to "HH:MM" (end exclusive; "24:00" allowed). */
-export interface CallingWindow { from: string; to: string }
 
 export type CampaignMode = 'survey' | 'agent'
 export type CampaignState = 'running' | 'paused'
@@ -26,25 +26,7 @@ export interface Campaign {
   agentQueueId: string | null
 }
 
-export interface Trunk {
-  id: string
-  maxConcurrent: number
-  callsPerSecond: number
-  dialTemplate: string
-}
-
 export type TaskStatus = 'due' | 'in-progress' | 'done' | 'unreachable' | 'cancelled'
-
-/**
- * How an attempt ended. busy / no-answer / failed never reached the citizen; no-input means they
- * answered but gave no valid answer; lost means the server died and cannot know (the attempt
- * is not counted, the task is due again at once).
- */
-export type AttemptOutcome =
-  | 'busy' | 'no-answer' | 'failed' | 'no-input' | 'hung-up' | 'lost'
-  | 'evaluated' | 'connected' | 'cancelled' | 'ticket-changed'
-
-export const RETRYABLE_OUTCOMES: readonly AttemptOutcome[] = ['busy', 'no-answer', 'failed', 'no-input', 'hung-up', 'lost']
 
 /** What the scheduler claimed: a follow-up task with what the call needs to know. */
 export interface ClaimedFollowUp {
@@ -76,12 +58,4 @@ export interface DialerProgress {
   unsatisfied: number
   unreachable: number
   done: number
-}
-
-export const channelIdFor = (kind: 'followup' | 'callback', taskId: number, attemptNo: number): string => `${kind}-${taskId}-${attemptNo}`
-
-/** The reverse of channelIdFor; null for channels that are not the dialer's. */
-export function parseDialerChannel(channelId: string): { kind: 'followup' | 'callback'; taskId: number; attemptNo: number } | null {
-  const m = /^(followup|callback)-(\d+)-(\d+)$/.exec(channelId)
-  return m ? { kind: m[1] as 'followup' | 'callback', taskId: Number(m[2]), attemptNo: Number(m[3]) } : null
 }

@@ -5,24 +5,22 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import createError from '@fastify/error'
 import { Type, type TSchema } from 'typebox'
 import { auditContext, type AuditLog } from '../audit/index.ts'
 import { AuthErrors, bearerSecurity, requireRole } from '../auth/plugin.ts'
 import { dialTemplateProblem } from '../number-plan/rules.ts'
 import { toCsv } from '../domain/csv.ts'
 import type { TicketService } from '../tickets/service.ts'
-import type { Campaign, Trunk } from './model.ts'
-import { campaignForLine, isWithinWindows, nextWindowOpening, windowsProblem } from './rules.ts'
+import type { Campaign } from './model.ts'
+import type { Trunk } from '../dialer/model.ts'
+import { campaignForLine } from './rules.ts'
+import { isWithinWindows, nextWindowOpening, windowsProblem } from '../dialer/rules.ts'
 import { dayRange as localDayRange, localDay } from '../domain/local-time.ts'
 import type { FollowUpStore } from './store.ts'
 import { ErrorBodyWithDetails } from '../http/errors.ts'
+import { DialerErrors } from '../dialer/errors.ts'
 
-export const FollowUpErrors = {
-  invalid: createError<[string]>('HOTLINE_FOLLOW_UP_INVALID', '%s', 400),
-  notFound: createError<[string]>('HOTLINE_FOLLOW_UP_NOT_FOUND', '%s', 404),
-  conflict: createError<[string]>('HOTLINE_FOLLOW_UP_CONFLICT', '%s', 409)
-}
+export const FollowUpErrors = DialerErrors
 
 const ErrorBody = ErrorBodyWithDetails
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }

@@ -23,9 +23,12 @@ import type { ChannelEvent } from '../pbx/ari/router.ts'
 import type { AriRest } from '../pbx/ari/rest.ts'
 import type { Actor } from '../tickets/model.ts'
 import type { TicketService } from '../tickets/service.ts'
-import { type AttemptOutcome, type Campaign, type ClaimedFollowUp, type SurveyAnswer, type Trunk } from './model.ts'
-import { afterAttempt, burstFor, campaignForLine, concurrencyLeft, dialEndpoint, isWithinWindows, refill, unansweredOutcome, type Bucket, type SurveyAnswers } from './rules.ts'
-import type { AttemptRow, FollowUpStore } from './store.ts'
+import { type Campaign, type ClaimedFollowUp, type SurveyAnswer } from './model.ts'
+import { type AttemptOutcome, type Trunk } from '../dialer/model.ts'
+import { campaignForLine, type SurveyAnswers } from './rules.ts'
+import { afterAttempt, attemptStanding, burstFor, concurrencyLeft, dialEndpoint, isWithinWindows, refill, unansweredOutcome, type Bucket } from '../dialer/rules.ts'
+import type { FollowUpStore } from './store.ts'
+import type { AttemptRow } from '../dialer/store.ts'
 import { RECORDER_ARG, SurveyCall } from './survey.ts'
 import type { NumberPlan } from '../number-plan/rules.ts'
 
@@ -381,11 +384,13 @@ export class FollowUpDialer {
     const open = await store.openAttempts()
     for (const a of open) {
       if (a.kind !== 'follow-up') continue
-      if (this.live.has(a.channelId)) {
-        // Placed by us and still ours: only a placed call whose channel is gone needs closing.
-        if (a.dialledAt === null || channels.has(a.channelId)) { this.missing.delete(a.channelId); continue }
-        // Dialled while the list was on its way: the list cannot show it yet.
-        if (a.dialledAt >= listedAt) continue
+      // Dialled while the list was on its way: the list cannot show it yet (current).
+      const standing = attemptStanding(a, channels, this.live.has(a.channelId), listedAt)
+      if (standing === 'current') {
+        if (a.dialledAt === null || channels.has(a.channelId)) this.missing.delete(a.channelId)
+        continue
+      }
+      if (standing === 'vanished') {
         // On the timer (no reconnect, so no known gap), a channel just ended may have its end
         // still on the way: one missing from two lists in a row has vanished.
         if (opts.confirmGone && !this.missing.has(a.channelId)) { this.missing.add(a.channelId); continue }

@@ -4,37 +4,18 @@
  * originate happens only after it commits. Every time is passed in from the scheduler's clock.
  */
 import { randomUUID } from 'node:crypto'
-import type { Sql } from '../db/sql.ts'
 import type { EvaluationResult } from '../tickets/model.ts'
-import { channelIdFor, type AttemptOutcome, type Campaign, type ClaimedFollowUp, type DialerProgress, type Trunk } from './model.ts'
-import { AGREED_TOLERANCE_MS, type AttemptDecision } from './rules.ts'
+import type { Campaign, ClaimedFollowUp, DialerProgress } from './model.ts'
+import { channelIdFor, type AttemptOutcome } from '../dialer/model.ts'
+import { AGREED_TOLERANCE_MS } from './rules.ts'
+import type { AttemptDecision } from '../dialer/rules.ts'
+import { DialAttemptStore, finishAttemptRow, insertAttempts } from '../dialer/store.ts'
 
-const d = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms))
-
-export interface OpenAttempt {
-  id: string
-  kind: 'follow-up' | 'callback'
-  taskId: number
-  attemptNo: number
-  channelId: string
-  state: 'dialling' | 'answered'
-  agentId: string | null
-  createdAt: number
-  /** Set once the call was placed (originated); an attempt not yet placed has no channel to look for. */
-  dialledAt: number | null
-}
-
-export interface AttemptRow {
-  id: string; kind: 'follow-up' | 'callback'; taskId: number; attemptNo: number; channelId: string; trunkId: string; phoneNumber: string
-  lineNumber: string | null; state: string; outcome: string | null; cause: number | null; result: EvaluationResult | null; digits: string | null
-  recordingName: string | null; agentId: string | null; seat: string | null; dueAt: Date | null; createdAt: Date; dialledAt: Date | null
-  answeredAt: Date | null; endedAt: Date | null
-}
 
 export interface CoverageRow { day: string; lineNumber: string | null; closed: number; followedUp: number; unreachable: number; pending: number; cancelled: number }
 
-export class FollowUpStore {
-  constructor(private readonly sql: Sql) {}
+/** Follow-up tasks, campaigns and their figures; the attempts and trunks are the dialer kernel's (DialAttemptStore). */
+export class FollowUpStore extends DialAttemptStore {
 
   async campaigns(): Promise<Campaign[]> {
     const rows = await this.sql<(Omit<Campaign, 'windows'> & { windows: Campaign['windows'] })[]>`
@@ -58,25 +39,6 @@ export class FollowUpStore {
 
   async queueExists(id: string): Promise<boolean> {
     return (await this.sql`select 1 from queues where id = ${id}`).length > 0
-  }
-
-  async trunks(): Promise<Trunk[]> {
-    const rows = await this.sql<(Omit<Trunk, 'callsPerSecond'> & { callsPerSecond: string })[]>`
-      select id, max_concurrent, calls_per_second, dial_template from dialer_trunks order by id`
-    return rows.map((r) => ({ ...r, callsPerSecond: Number(r.callsPerSecond) }))
-  }
-
-  async saveTrunk(t: Trunk): Promise<void> {
-    await this.sql`insert into dialer_trunks (id, max_concurrent, calls_per_second, dial_template, updated_at)
-      values (${t.id}, ${t.maxConcurrent}, ${t.callsPerSecond}, ${t.dialTemplate}, now())
-      on conflict (id) do update set max_concurrent = excluded.max_concurrent, calls_per_second = excluded.calls_per_second,
-        dial_template = excluded.dial_template, updated_at = now()`
-  }
-
-  /** Attempts on the trunk that hold a channel (ringing or talking), of any kind. */
-  async activeOnTrunk(trunkId: string): Promise<number> {
-    const [row] = await this.sql<{ n: number }[]>`select count(*)::int as n from dial_attempts where trunk_id = ${trunkId} and state <> 'finished'`
-    return row?.n ?? 0
   }
 
   /**
@@ -111,50 +73,17 @@ export class FollowUpStore {
       })
       if (claimed.length > 0) {
         // One statement for all the attempts of this pass (the claim and its attempts commit together).
-        await tx`insert into dial_attempts ${tx(claimed.map((c) => ({
-          id: c.attemptId, kind: 'follow-up', task_id: c.taskId, attempt_no: c.attemptNo, channel_id: c.channelId, trunk_id: p.trunkId,
-          phone_number: c.phoneNumber, line_number: c.lineNumber, due_at: new Date(c.dueAt), created_at: now
-        })))}`
+        await insertAttempts(tx, claimed.map((c) => ({
+          id: c.attemptId, kind: 'follow-up', taskId: c.taskId, attemptNo: c.attemptNo, channelId: c.channelId, trunkId: p.trunkId,
+          phoneNumber: c.phoneNumber, lineNumber: c.lineNumber, dueAt: c.dueAt, createdAt: p.now
+        })))
       }
       return claimed
     })
   }
 
-  async markDialled(attemptId: string, at: number): Promise<void> {
-    await this.sql`update dial_attempts set dialled_at = ${d(at)} where id = ${attemptId}`
-  }
-
-  /** An attempt's recording (null when the attempt does not exist; recordingName null when it was not recorded). */
-  async attemptRecording(attemptId: string): Promise<{ kind: string; taskId: number; recordingName: string | null } | null> {
-    const [row] = await this.sql<{ kind: string; taskId: string; recordingName: string | null }[]>`select kind, task_id, recording_name from dial_attempts where id = ${attemptId}`
-    return row ? { kind: row.kind, taskId: Number(row.taskId), recordingName: row.recordingName } : null
-  }
-
-  /** False when the attempt was already finished (a late event, or recovery got there first). */
-  async markAnswered(attemptId: string, at: number, recordingName: string | null): Promise<boolean> {
-    const rows = await this.sql`update dial_attempts set state = 'answered', answered_at = ${d(at)}, recording_name = ${recordingName}
-      where id = ${attemptId} and state = 'dialling' returning id`
-    return rows.length > 0
-  }
-
   async recordAnswer(attemptId: string, result: EvaluationResult, digits: string): Promise<void> {
     await this.sql`update dial_attempts set result = ${result}, digits = ${digits} where id = ${attemptId}`
-  }
-
-  async attempt(attemptId: string): Promise<AttemptRow | null> {
-    const [row] = await this.sql<AttemptRow[]>`select * from dial_attempts where id = ${attemptId}`
-    return row ? { ...row, taskId: Number(row.taskId) } : null
-  }
-
-  async attemptByChannel(channelId: string): Promise<AttemptRow | null> {
-    const [row] = await this.sql<AttemptRow[]>`select * from dial_attempts where channel_id = ${channelId}`
-    return row ? { ...row, taskId: Number(row.taskId) } : null
-  }
-
-  async openAttempts(): Promise<OpenAttempt[]> {
-    const rows = await this.sql<(Omit<OpenAttempt, 'createdAt' | 'taskId' | 'dialledAt'> & { createdAt: Date; taskId: string; dialledAt: Date | null })[]>`
-      select id, kind, task_id, attempt_no, channel_id, state, agent_id, created_at, dialled_at from dial_attempts where state <> 'finished' order by created_at`
-    return rows.map((r) => ({ ...r, taskId: Number(r.taskId), createdAt: r.createdAt.getTime(), dialledAt: r.dialledAt ? r.dialledAt.getTime() : null }))
   }
 
   /**
@@ -166,10 +95,7 @@ export class FollowUpStore {
   async finishFollowUp(a: { attemptId: string; taskId: number; outcome: AttemptOutcome; cause?: number | null; result?: EvaluationResult | null; digits?: string | null; at: number }, decision: AttemptDecision): Promise<boolean> {
     const at = new Date(a.at)
     return this.sql.begin(async (tx) => {
-      const done = await tx`update dial_attempts set state = 'finished', outcome = ${a.outcome}, cause = ${a.cause ?? null}, result = coalesce(${a.result ?? null}, result),
-          digits = coalesce(${a.digits ?? null}, digits), ended_at = ${at}
-        where id = ${a.attemptId} and state <> 'finished' returning id`
-      if (done.length === 0) return false
+      if (!(await finishAttemptRow(tx, a))) return false
       switch (decision.kind) {
         case 'done':
           await tx`update follow_up_tasks set status = 'done', last_outcome = ${a.outcome}, finished_at = ${at}, updated_at = ${at}

@@ -1,13 +1,13 @@
 /** Dialer rules: calling windows in Beijing time, agreed time, back-off, pacing, the survey dialogue. */
 import t from 'tap'
 import {
-  afterAttempt, agreedTimeApplies, campaignForLine, concurrencyLeft, dialEndpoint, interpretKey, isWithinWindows, nextWindowOpening,
-  startSurvey, surveyStep, takeToken, unansweredOutcome, windowsProblem, followUpSurveyStep, startFollowUpSurvey, interpretSolvedKey,
+  agreedTimeApplies, campaignForLine, interpretKey, startSurvey, surveyStep, followUpSurveyStep, startFollowUpSurvey, interpretSolvedKey,
   type FollowUpSurveyState, type SurveyInput
 } from '../../../src/followup/rules.ts'
+import { afterAttempt, concurrencyLeft, dialEndpoint, isWithinWindows, nextWindowOpening, takeToken, unansweredOutcome, windowsProblem } from '../../../src/dialer/rules.ts'
 import { zonedInstant } from '../../../src/domain/local-time.ts'
 import { percentiles } from '../../../src/domain/percentile.ts'
-import { channelIdFor, parseDialerChannel } from '../../../src/followup/model.ts'
+import { channelIdFor, parseDialerChannel } from '../../../src/dialer/model.ts'
 import { parseNumberPlan } from '../../../src/number-plan/rules.ts'
 
 const TZ = 'Asia/Shanghai'
