@@ -4,29 +4,23 @@
  * phone registered to seat 1001), is bridged and recorded, and the record lands in PostgreSQL.
  */
 import t from 'tap'
-import { seatPassword } from '../../../src/auth/seat-credentials.ts'
 import { agentCommand, ADMIN_PASSWORD, createAgent, startHotline, tokenFor, waitFor } from '../../helpers/hotline.ts'
-import { callFromCarrier, registerSeats, startAgentPhone } from '../../helpers/sipp.ts'
+import { agentOnDeskPhone, callAnswered, citizenCalls } from '../../helpers/scenario.ts'
 import { wavStats } from '../../helpers/wav.ts'
 
 t.test('a call to 12345 is queued, answered by the ready agent, recorded and logged', async (t) => {
   const hotline = await startHotline(t)
   const admin = await tokenFor(hotline, 'admin', ADMIN_PASSWORD)
-  const agentToken = await createAgent(hotline, admin, 'A1001', { seat: '1001' })
+  const agent = await agentOnDeskPhone(t, hotline, admin, { id: 'A1001', seat: '1001', port: 5071, vars: { RING_MS: 500, TALK_MS: 60000 }, maxCalls: 1, timeoutS: 60 })
+  const agentToken = agent.token
   const otherAgent = await createAgent(hotline, admin, 'A1002')
 
-  await registerSeats([{ seat: '1001', password: seatPassword(hotline.config.HOTLINE_SEAT_SECRET, '1001') }], 5071)
-  const phone = startAgentPhone(t, 'uas-agent-answers.xml', 5071, { RING_MS: 500, TALK_MS: 60000 }, 1, 60)
-
-  t.match(await agentCommand(hotline, agentToken, 'me', 'sign-in', { seat: '1001' }), { state: 'not-ready', seat: '1001' }, 'signed in, not ready yet')
-  t.match(await agentCommand(hotline, agentToken, 'me', 'ready'), { state: 'ready' }, 'agent is ready')
+  t.match(agent.signedIn, { state: 'not-ready', seat: '1001' }, 'signed in, not ready yet')
+  t.match(await agent.command('ready'), { state: 'ready' }, 'agent is ready')
 
   const started = Date.now()
-  const carrier = callFromCarrier('uac-caller-talks-then-waits-bye.xml', '12345', ['13800138000'], { MAX_WAIT_MS: 25000 }, { timeoutS: 50 })
-  const call = await waitFor('the call to be answered', async () => {
-    const [row] = await hotline.sql<{ id: string; answeredAt: Date | null }[]>`select id, answered_at from calls where caller_number = '13800138000'`
-    return row?.answeredAt ? row : undefined
-  }, 20000)
+  const carrier = citizenCalls('12345', '13800138000', { vars: { MAX_WAIT_MS: 25000 }, timeoutS: 50 })
+  const call = await callAnswered(hotline, '13800138000', 20000)
   const agentWhileTalking = await agentCommand(hotline, agentToken, 'me', 'not-ready', { reason: 'break' }).catch(() => null)
   t.equal(agentWhileTalking?.state, 'talking', 'asking for not ready during the call keeps the agent talking')
 
@@ -79,5 +73,5 @@ t.test('a call to 12345 is queued, answered by the ready agent, recorded and log
   const supervisorView = await hotline.app.inject({ method: 'GET', url: `/v1/calls/${call.id}/recording`, headers: { authorization: `Bearer ${admin}` } })
   t.equal(supervisorView.statusCode, 200, 'an administrator may')
 
-  phone.stop()
+  agent.phone.stop()
 })

@@ -3,9 +3,8 @@
  * ("missed-call"), the caller goes back to the head of the queue and the next agent gets it.
  */
 import t from 'tap'
-import { seatPassword } from '../../../src/auth/seat-credentials.ts'
-import { agentCommand, ADMIN_PASSWORD, createAgent, startHotline, tokenFor, waitFor } from '../../helpers/hotline.ts'
-import { callFromCarrier, registerSeats, startAgentPhone } from '../../helpers/sipp.ts'
+import { ADMIN_PASSWORD, startHotline, tokenFor } from '../../helpers/hotline.ts'
+import { agentOnDeskPhone, citizenCalls, expectAnsweredBy } from '../../helpers/scenario.ts'
 
 for (const [kind, scenario, event] of [
   ['rings out', 'uas-agent-never-answers.xml', 'ring-no-answer'],
@@ -19,30 +18,19 @@ for (const [kind, scenario, event] of [
       payload: { name: '12345 综合队列', ringTimeoutSeconds: 4, wrapUpSeconds: 2, maxWaitSeconds: null, overflowQueueId: null, announceEverySeconds: null }
     })
     t.equal(put.statusCode, 200, 'ring timeout set to 4 s through the API')
-    const missTok = await createAgent(hotline, admin, 'M1', { seat: '1004' })
-    const goodTok = await createAgent(hotline, admin, 'G1', { seat: '1005' })
-    const secret = hotline.config.HOTLINE_SEAT_SECRET
-    await registerSeats([{ seat: '1004', password: seatPassword(secret, '1004') }], 5074)
-    await registerSeats([{ seat: '1005', password: seatPassword(secret, '1005') }], 5075)
-    startAgentPhone(t, scenario, 5074, {}, 5, 60)
-    startAgentPhone(t, 'uas-agent-answers.xml', 5075, { RING_MS: 300, TALK_MS: 2000 }, 5, 60)
-    await agentCommand(hotline, missTok, 'M1', 'sign-in', { seat: '1004' })
-    await agentCommand(hotline, goodTok, 'G1', 'sign-in', { seat: '1005' })
+    const m1 = await agentOnDeskPhone(t, hotline, admin, { id: 'M1', seat: '1004', port: 5074, scenario, maxCalls: 5, timeoutS: 60 })
+    const g1 = await agentOnDeskPhone(t, hotline, admin, { id: 'G1', seat: '1005', port: 5075, vars: { RING_MS: 300, TALK_MS: 2000 }, maxCalls: 5, timeoutS: 60 })
     // M1 has been idle longest, so the longest-idle strategy offers to M1 first.
-    await agentCommand(hotline, missTok, 'M1', 'ready')
+    await m1.command('ready')
     await new Promise((r) => setTimeout(r, 50))
-    await agentCommand(hotline, goodTok, 'G1', 'ready')
+    await g1.command('ready')
 
-    const carrier = callFromCarrier('uac-caller-talks-then-waits-bye.xml', '12345', ['13600136000'], { MAX_WAIT_MS: 30000 }, { timeoutS: 45 })
-    const row = await waitFor('the call to be answered by the second agent', async () => {
-      const [r] = await hotline.sql<{ id: string; agentId: string; offerAttempts: number; answeredAt: Date | null }[]>`select id, agent_id, offer_attempts, answered_at from calls where caller_number = '13600136000'`
-      return r?.answeredAt ? r : undefined
-    }, 25000)
-    t.equal(row.agentId, 'G1', 'answered by the agent who picked up')
+    const carrier = citizenCalls('12345', '13600136000', { vars: { MAX_WAIT_MS: 30000 }, timeoutS: 45 })
+    const row = await expectAnsweredBy(t, hotline, { caller: '13600136000', agentId: 'G1', message: 'answered by the agent who picked up', ms: 25000 })
     t.equal(row.offerAttempts, 2, 'offered twice')
     const events = await hotline.sql<{ event: string; agentId: string | null }[]>`select event, agent_id from queue_log where call_id = ${row.id} order by id`
     t.same(events.slice(0, 5).map((e) => `${e.event}:${e.agentId ?? ''}`), ['entered:', 'offered:M1', `${event}:M1`, 'offered:G1', 'answered:G1'], `queue log: offered, ${event}, offered again, answered`)
-    const missed = (await hotline.app.inject({ method: 'GET', url: '/v1/agents/M1/state', headers: { authorization: `Bearer ${missTok}` } })).json() as { state: string; reason: string }
+    const missed = (await hotline.app.inject({ method: 'GET', url: '/v1/agents/M1/state', headers: { authorization: `Bearer ${m1.token}` } })).json() as { state: string; reason: string }
     t.match(missed, { state: 'not-ready', reason: 'missed-call' }, 'the agent who did not answer is not ready: missed call')
     const [offeredM1, failed] = await hotline.sql<{ at: Date }[]>`select at from queue_log where call_id = ${row.id} and agent_id = 'M1' order by id`
     const ringMs = failed!.at.getTime() - offeredM1!.at.getTime()
