@@ -24,7 +24,7 @@ import type { Config } from './config.ts'
 import { createSql, pingSql, type Sql } from './db/sql.ts'
 import { systemClock, type Clock } from './domain/clock.ts'
 import type { Contribution } from './domain/module.ts'
-import { attachFollowUps, type FollowUps } from './followup/index.ts'
+import { createFollowUps, type FollowUps } from './followup/index.ts'
 import { registerErrorHandling } from './http/errors.ts'
 import { healthRoutes } from './http/health.ts'
 import { loggerOptions } from './http/logging.ts'
@@ -43,7 +43,7 @@ import { ScreenPop } from './screen-pop/service.ts'
 import { createSeats } from './seats/index.ts'
 import { softphoneRoutes } from './softphone/routes.ts'
 import { createStatistics } from './statistics/index.ts'
-import { attachSupervision } from './supervision/index.ts'
+import { createSupervision } from './supervision/index.ts'
 import { createTicketKpis } from './ticket-kpis/index.ts'
 import { createTickets } from './tickets/index.ts'
 import type { TicketService } from './tickets/service.ts'
@@ -137,6 +137,23 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
   const pacingSql = createSql(config.DATABASE_URL, { max: 1, applicationName: 'hotline-dialer' })
   metrics.attachLive({ waitingByQueue: () => queueing.waitingByQueue(), agentsByState: () => agents.countByState() })
 
+  const supervision = createSupervision({
+    sql, ari, router, calls: calls.flow, liveCalls: calls.live, agents: agents.agents, agentRecords: agents.records, commands: agents.commands,
+    waiting: queueing.waiting, directory: queueing.directory, clock, log, requestDispatch,
+    settings: { app: config.HOTLINE_ARI_APP, seatTech: config.HOTLINE_SEAT_TECH, timeZone: config.HOTLINE_TIMEZONE, maskCallers: config.HOTLINE_WALLBOARD_MASK_CALLER, pushIntervalMs: config.HOTLINE_WALLBOARD_PUSH_MS },
+    seats: seats.seats,
+    forward: (actions) => cluster.forwarded('supervision', actions, ['forceNotReady', 'forceSignOut', 'moveCall', 'callToHead', 'intervene', 'stop', 'list'])
+  })
+  const followUps = createFollowUps({
+    sql, pacingSql, rest, router, calls: calls.flow, tickets: tickets.tickets, clock: dialerClock, log, audit: audit.log,
+    settings: { app: config.HOTLINE_ARI_APP, timeZone: config.HOTLINE_TIMEZONE, tickMs: config.HOTLINE_DIALER_TICK_MS, inputTimeoutMs: config.HOTLINE_SURVEY_INPUT_TIMEOUT_S * 1000, callerId: config.HOTLINE_DIALER_CALLER_ID, numberPlan },
+    pbxTrunks: [...new Set([config.HOTLINE_TRANSFER_TRUNK, config.HOTLINE_CALLBACK_TRUNK])]
+  })
+  const callbacks = createCallbacks({
+    ...base, clock: dialerClock, numberPlan, calls: calls.flow, liveCalls: calls.live, waiting: queueing.waiting, agents: agents.agents, acd: queueing.acd,
+    requestDispatch
+  })
+
   const contributions: Contribution[] = [
     { routes: [healthRoutes({ metrics, metricsToken: config.HOTLINE_METRICS_TOKEN, probes: {
       // The holder must have its Stasis websocket; a standby only needs the PBX's REST side.
@@ -145,33 +162,15 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       redis: async () => { await redis.ping() }
     } })] },
     { routes: auth.routesWith(audit.log) }, agents, calls, queueing, routing, ticketKpis, tickets, statistics,
-    { routes: [softphoneRoutes({ seats: seats.seats, agents: agents.agents })] }, seats, { routes: [clusterRoutes({ cluster })] }
+    { routes: [softphoneRoutes({ seats: seats.seats, agents: agents.agents })] }, seats, supervision, followUps, callbacks,
+    { routes: [clusterRoutes({ cluster })] }
   ]
   for (const c of contributions) for (const plugin of c.routes ?? []) await app.register(plugin)
-
   const realtime = attachRealtime({
     app, redis, agents: agents.agents, commands: agents.commands, calls: calls.flow, waiting: queueing.waiting, directory: queueing.directory, now: () => clock.now(),
     control: calls.control, pop, log: log.child({ component: 'realtime' }), revocation: auth.revocation, commandsPerSecond: config.HOTLINE_SOCKET_COMMANDS_PER_S
   })
-  const supervision = await attachSupervision({
-    app, io: realtime.io, sql, ari, router, calls: calls.flow, liveCalls: calls.live, agents: agents.agents, agentRecords: agents.records, commands: agents.commands,
-    waiting: queueing.waiting, directory: queueing.directory, clock, log, requestDispatch,
-    settings: { app: config.HOTLINE_ARI_APP, seatTech: config.HOTLINE_SEAT_TECH, timeZone: config.HOTLINE_TIMEZONE, maskCallers: config.HOTLINE_WALLBOARD_MASK_CALLER, pushIntervalMs: config.HOTLINE_WALLBOARD_PUSH_MS },
-    seats: seats.seats,
-    forward: (actions) => cluster.forwarded('supervision', actions, ['forceNotReady', 'forceSignOut', 'moveCall', 'callToHead', 'intervene', 'stop', 'list'])
-  })
   for (const c of contributions) c.sockets?.(realtime)
-
-  const followUps = await attachFollowUps({
-    app, sql, pacingSql, rest, router, calls: calls.flow, tickets: tickets.tickets, clock: dialerClock, log, audit: audit.log,
-    settings: { app: config.HOTLINE_ARI_APP, timeZone: config.HOTLINE_TIMEZONE, tickMs: config.HOTLINE_DIALER_TICK_MS, inputTimeoutMs: config.HOTLINE_SURVEY_INPUT_TIMEOUT_S * 1000, callerId: config.HOTLINE_DIALER_CALLER_ID, numberPlan },
-    pbxTrunks: [...new Set([config.HOTLINE_TRANSFER_TRUNK, config.HOTLINE_CALLBACK_TRUNK])]
-  })
-  const callbacks = createCallbacks({
-    ...base, clock: dialerClock, numberPlan, calls: calls.flow, liveCalls: calls.live, waiting: queueing.waiting, agents: agents.agents, acd: queueing.acd,
-    requestDispatch
-  })
-  for (const plugin of callbacks.routes ?? []) await app.register(plugin)
 
   // ── The PBX: every event through the router; after each (re)connect each capability reconciles ──
   ari.on('event', (event) => {
@@ -235,7 +234,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       await routing.start?.()
       await agents.start?.()
       audit.start()
-      await supervision.start()
+      await supervision.start?.()
       await cluster.start()
       // In-process callers (tests, the CLI) wait until this node drives the calls and ARI is up;
       // the server process listens at once and competes for the lease in the background.
@@ -252,7 +251,7 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       await auth.stop?.()
       audit.stop()
       await tickets.stop?.()
-      await supervision.close()
+      await supervision.stop?.()
       if (driving) {
         // A rolling deploy: no new offers from here; the seats ringing now answer or fail under
         // this node (an answer while no node serves the app would be lost). closeWithGrace gives 10 s.

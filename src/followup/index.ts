@@ -1,16 +1,17 @@
 /**
- * The follow-up capability, wired: store, dialer (scheduler + survey), REST routes and the
- * supervisors' page. The composition root calls attachFollowUps and hands ARI events to
- * `handle`.
+ * The follow-up capability (回访), wired: store, dialer (scheduler + survey) on the ARI router,
+ * REST routes and the supervisors' dialer page; agent-assisted follow-ups are handed to the call
+ * flow and settled when its call ends.
  */
 import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsync } from 'fastify'
 import type { Logger } from 'pino'
 import type { CallFlow } from '../calls/service.ts'
 import type { Clock } from '../domain/clock.ts'
+import type { Contribution } from '../domain/module.ts'
 import type { Sql } from '../db/sql.ts'
 import type { AriRouter } from '../pbx/ari/router.ts'
 import type { AriRest } from '../pbx/ari/rest.ts'
@@ -23,7 +24,7 @@ import type { AuditLog } from '../audit/index.ts'
 
 export const DIALER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../public/dialer')
 
-export interface FollowUps {
+export interface FollowUps extends Contribution {
   store: FollowUpStore
   dialer: FollowUpDialer
   start(): Promise<void>
@@ -34,13 +35,13 @@ export interface FollowUps {
   close(): Promise<void>
 }
 
-export async function attachFollowUps(deps: {
-  app: FastifyInstance; sql: Sql; rest: AriRest
+export function createFollowUps(deps: {
+  sql: Sql; rest: AriRest
   /** Where the dialer counts and claims (a connection of its own); default: sql. */
   pacingSql?: Sql; router: AriRouter; calls: CallFlow; tickets: TicketService; clock: Clock; log: Logger; settings: DialerSettings
   /** Trunk changes are audited; their dial templates may only name these PBX trunk endpoints. */
   audit: AuditLog; pbxTrunks: readonly string[]
-}): Promise<FollowUps> {
+}): FollowUps {
   const store = new FollowUpStore(deps.sql)
   const dialer = new FollowUpDialer({ store, pacing: deps.pacingSql ? new FollowUpStore(deps.pacingSql) : store, rest: deps.rest, tickets: deps.tickets, clock: deps.clock, log: deps.log.child({ component: 'dialer' }), settings: deps.settings })
   deps.router.onEntry(FOLLOW_UP_ENTRY, (channel, args) => dialer.onAnswered(channel, args))
@@ -57,11 +58,16 @@ export async function attachFollowUps(deps: {
     if (call.followUp) void dialer.agentCallEnded(call.followUp.attemptId).catch((err) => deps.log.warn({ err, callId: call.callId }, 'follow-up attempt not settled'))
   })
   // The supervisors' page (public/dialer/): plain files, the data comes from the REST API.
-  await deps.app.register(fastifyStatic, { root: DIALER_DIR, prefix: '/dialer/', decorateReply: false, index: ['index.html'], logLevel: 'warn' })
-  await deps.app.register(followUpRoutes({ store, tickets: deps.tickets, audit: deps.audit, pbxTrunks: deps.pbxTrunks, onChange: () => dialer.invalidate(), timeZone: deps.settings.timeZone, now: () => deps.clock.now() }))
-  await deps.app.register(followUpRecordingRoutes({ store, rest: deps.rest }))
+  const page: FastifyPluginAsync = async (app) => {
+    await app.register(fastifyStatic, { root: DIALER_DIR, prefix: '/dialer/', decorateReply: false, index: ['index.html'], logLevel: 'warn' })
+  }
   return {
     store, dialer,
+    routes: [
+      page,
+      followUpRoutes({ store, tickets: deps.tickets, audit: deps.audit, pbxTrunks: deps.pbxTrunks, onChange: () => dialer.invalidate(), timeZone: deps.settings.timeZone, now: () => deps.clock.now() }),
+      followUpRecordingRoutes({ store, rest: deps.rest })
+    ],
     async start() { dialer.start() },
     async pbxConnected() {
       await dialer.recover()
@@ -69,6 +75,7 @@ export async function attachFollowUps(deps: {
     },
     // A timed recovery wants a channel missing twice in a row before it closes an attempt.
     async reconcile() { await dialer.recover({ confirmGone: true }) },
+    stop: () => dialer.stop(),
     close: () => dialer.stop()
   }
 }
