@@ -4,7 +4,9 @@
  * `node bin/hotline.js check-config` as the README writes it reads the same local settings;
  * the server runs the build (dist/server) and prints its time to ready;
  * SIGINT and SIGTERM to the npm process stop the server and the local services it started
- * (checked by their pids). Runs with a state folder of its own, its own PostgreSQL and Redis on
+ * (checked by their pids). The README's "First call in five minutes" is followed as written: step 2's
+ * block, step 3 in the panel (headless Chromium), step 4's SIPp block, whose call pops in the panel
+ * and is answered there. Runs with a state folder of its own, its own PostgreSQL and Redis on
  * other ports; Asterisk is the suite's (given as an external HOTLINE_ARI_URL, so left alone).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
@@ -15,6 +17,7 @@ import t from 'tap'
 import type { Test } from 'tap'
 import { REPO, serviceEnv } from '../../helpers/services.ts'
 import { waitFor } from '../../helpers/hotline.ts'
+import { openChromium } from '../../helpers/browser.ts'
 
 const alive = (pid: number) => { try { process.kill(pid, 0); return true } catch { return false } }
 
@@ -113,6 +116,38 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       const agentToken = ((await agentLogin.json()) as { token: string }).token
       const seats = await (await fetch(`${base}/v1/agents/me/web-seats`, { headers: { authorization: `Bearer ${agentToken}` } })).json()
       t.same(seats, [{ seat: '8001', free: true, via: 'agent' }], 'the panel would offer seat 8001')
+
+      // Step 3 in the panel (Chromium, fake microphone), then step 4's SIPp block as written: the
+      // call from the carrier trunk pops in the panel and is answered there.
+      const page = await openChromium(t, { viewport: { width: 1360, height: 860 }, locale: 'zh-CN', media: true })
+      await page.goto(`${base}/`)
+      await page.fill('#login-user', 'A001')
+      await page.fill('#login-pass', 'first-call-123')
+      await page.click('#login-form button[type=submit]')
+      await page.waitForSelector('#seat-view:not(.hidden)', { timeout: 15000 })
+      await page.selectOption('#seat-input', '8001')
+      await page.click('#seat-form button[type=submit]')
+      await page.waitForSelector('#ind-sip.on', { timeout: 15000 })
+      await page.click('#btn-ready')
+      await page.waitForSelector('#agent-state.state-ready', { timeout: 5000 })
+      t.pass('step 3: A001 chose seat 8001 in the panel and is ready')
+      const step4 = spawn('bash', ['-euo', 'pipefail', '-c', blocks[1]!], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] })
+      let sippOut = ''
+      step4.stdout!.on('data', (d) => { sippOut = (sippOut + d).slice(-4000) })
+      step4.stderr!.on('data', (d) => { sippOut = (sippOut + d).slice(-4000) })
+      const step4Done = new Promise<number | null>((resolve) => step4.once('exit', (code) => resolve(code)))
+      t.teardown(() => { if (step4.exitCode === null) step4.kill('SIGTERM') })
+      await page.waitForSelector('#pop[data-call-id]', { timeout: 45000 }).catch((err: Error) => { throw new Error(`${err.message}\nstep 4: ${sippOut}`) })
+      t.equal(await page.textContent('#pop-caller'), '13800138000', 'step 4: the call pops in the panel with the caller')
+      t.match(await page.textContent('#pop-line'), /12345/, 'and the line')
+      await page.waitForSelector('#btn-answer:not([disabled])', { timeout: 10000 })
+      await page.click('#btn-answer')
+      await waitFor('the call to be talking', () => page.evaluate(() => (window as unknown as { __panel: { phase: string } }).__panel.phase === 'talking'), 15000, 100)
+      await page.waitForSelector('#agent-state.state-talking', { timeout: 5000 })
+      t.pass('the agent answered it in the panel')
+      await page.click('#btn-hangup')
+      const sippCode = await Promise.race([step4Done, new Promise((r) => setTimeout(() => r('timeout'), 20_000))])
+      t.equal(sippCode, 0, 'step 4\'s SIPp ends normally when the agent hangs up', { output: sippCode === 0 ? '' : sippOut })
     }
 
     run.child.kill(signal)
