@@ -161,7 +161,16 @@ export async function createHotline(config: Config, options: { clock?: Clock; lo
       postgres: () => pingSql(sql),
       redis: async () => { await redis.ping() }
     } })] },
-    { routes: auth.routesWith(audit.log) }, agents, calls, queueing, routing, ticketKpis, tickets, statistics,
+    {
+      routes: auth.routesWith(audit.log, async (userId, actor) => {
+        // A disabled or demoted agent leaves the seat too: no call may be offered to an account that cannot answer it.
+        try {
+          if ((await agents.agents.get(userId)).state !== 'signed-out') await agents.commands.signOut(userId, actor, true)
+        } catch (err) {
+          log.warn({ err, agentId: userId }, 'signing out a disabled or demoted agent failed')
+        }
+      })
+    }, agents, calls, queueing, routing, ticketKpis, tickets, statistics,
     { routes: [softphoneRoutes({ seats: seats.seats, agents: agents.agents })] }, seats, supervision, followUps, callbacks,
     { routes: [clusterRoutes({ cluster })] }
   ]

@@ -27,8 +27,8 @@ export interface Auth extends Contribution {
   revocation: TokenRevocation
   /** Installs token verification on the server, before any route that checks a role. */
   install(): Promise<void>
-  /** The login and account routes (logins are audited). */
-  routesWith(audit: AuditLog): Contribution['routes']
+  /** The login and account routes (logins are audited; a disabled or demoted agent is signed out of its seat through signOutAgent). */
+  routesWith(audit: AuditLog, signOutAgent: (userId: string, actor: string) => Promise<void>): Contribution['routes']
 }
 
 export function createAuth(d: { config: Config; sql: Sql; redis: Redis; log: Logger; app: FastifyInstance }): Auth {
@@ -46,8 +46,8 @@ export function createAuth(d: { config: Config; sql: Sql; redis: Redis; log: Log
   return {
     users, revocation,
     install: () => registerAuth(d.app, config.HOTLINE_JWT_SECRET, revocation),
-    routesWith: (audit) => [authRoutes({
-      users, audit, sessions,
+    routesWith: (audit, signOutAgent) => [authRoutes({
+      users, audit, sessions, signOutAgent,
       login: {
         redis: d.redis, perAddressPerMinute: config.HOTLINE_LOGIN_RATE_PER_MIN,
         throttle: new LoginThrottle(d.redis, { maxFailures: config.HOTLINE_LOGIN_MAX_FAILURES, lockoutSeconds: config.HOTLINE_LOGIN_LOCKOUT_S, windowSeconds: FAILURE_WINDOW_SECONDS })

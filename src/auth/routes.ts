@@ -48,7 +48,11 @@ const TokenReply = Type.Object({
   user: Type.Object({ id: Type.String(), displayName: Type.String(), role: RoleSchema })
 })
 
-export function authRoutes(deps: { users: UserStore; sessions: SessionService; audit: AuditLog; login: LoginProtection }): FastifyPluginAsync {
+/**
+ * `signOutAgent`: a disabled user, or an agent given another role, is signed out of its seat too
+ * (no more calls offered to an account that cannot answer for them); best effort, it logs why not.
+ */
+export function authRoutes(deps: { users: UserStore; sessions: SessionService; audit: AuditLog; login: LoginProtection; signOutAgent: (userId: string, actor: string) => Promise<void> }): FastifyPluginAsync {
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
     // Per address, shared by all nodes through Redis; only routes that ask for it are limited.
@@ -171,7 +175,10 @@ export function authRoutes(deps: { users: UserStore; sessions: SessionService; a
         const found = await deps.users.setDisabled(id, disabled)
         await deps.audit.record({ ...auditContext(request), action: `user.${verb}`, target: id, outcome: found ? 'success' : 'failure' })
         if (!found) throw new UserErrors.notFound(id)
-        if (disabled) await deps.sessions.endUser(id, 'account disabled')
+        if (disabled) {
+          await deps.sessions.endUser(id, 'account disabled')
+          await deps.signOutAgent(id, request.user.sub)
+        }
         else await deps.login.throttle.unlock(id)
         return reply.code(204).send(null)
       })
@@ -236,6 +243,8 @@ export function authRoutes(deps: { users: UserStore; sessions: SessionService; a
       if (role === 'unit' && !unitId) throw new UserErrors.badUnit("body.unitId: is required for role 'unit'")
       if (role !== 'unit' && unitId) throw new UserErrors.badUnit(`body.unitId: only role 'unit' belongs to a unit, not '${role}'`)
       if (unitId && !(await deps.users.unitExists(unitId))) throw new UserErrors.badUnit(`body.unitId: no active unit '${unitId}'`)
+      // Out of the seat while still an agent (the agent commands check the role).
+      if (role !== 'agent') await deps.signOutAgent(id, request.user.sub)
       const before = await deps.users.setRole(id, role, unitId ?? null)
       await deps.audit.record({ ...auditContext(request), action: 'user.role-change', target: id, outcome: before ? 'success' : 'failure', details: { from: before, to: role, ...(unitId ? { unitId } : {}) } })
       if (!before) throw new UserErrors.notFound(id)

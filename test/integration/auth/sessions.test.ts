@@ -14,7 +14,7 @@ import t from 'tap'
 import { io as connect, type Socket } from 'socket.io-client'
 import { createHotline } from '../../../src/app.ts'
 import { testConfig } from '../../helpers/services.ts'
-import { ADMIN_PASSWORD, createAgent, startHotline, tokenFor, waitFor } from '../../helpers/hotline.ts'
+import { ADMIN_PASSWORD, agentCommand, createAgent, startHotline, tokenFor, waitFor } from '../../helpers/hotline.ts'
 
 interface Issued { token: string; refreshToken: string; expiresIn: number; refreshExpiresIn: number; passwordChangeRequired: boolean; user: { id: string; role: string } }
 
@@ -48,7 +48,7 @@ t.test('short access tokens, rotating refresh tokens, revocation of sessions', a
 
   // The administrator's own tokens last TTL seconds too: a fresh one for each step.
   const asAdmin = () => tokenFor(hotline, 'admin', ADMIN_PASSWORD)
-  await createAgent(hotline, await asAdmin(), 'SES1')
+  await createAgent(hotline, await asAdmin(), 'SES1', { seat: '8010' })
 
   // Login: the old fields stay, the new ones are there.
   const first = await login('SES1', 'SES1-password')
@@ -91,7 +91,9 @@ t.test('short access tokens, rotating refresh tokens, revocation of sessions', a
 
   // Disable ends refresh tokens.
   current = await login('SES1', 'SES1-password')
+  await agentCommand(hotline, current.token, 'me', 'sign-in', { seat: '8010' })
   t.equal((await inject('POST', '/v1/users/SES1/disable', await asAdmin())).statusCode, 204, 'disabled')
+  t.equal((await hotline.agents.get('SES1')).state, 'signed-out', 'a disabled agent is signed out of its seat (no more calls offered)')
   t.equal((await refresh(current.refreshToken)).statusCode, 401, 'a disabled user cannot refresh')
   t.equal((await inject('POST', '/v1/users/SES1/enable', await asAdmin())).statusCode, 204, 'enabled again')
 
@@ -106,6 +108,7 @@ t.test('short access tokens, rotating refresh tokens, revocation of sessions', a
 
   // Role change: administrators only, audited; tokens, refresh tokens and sockets end.
   const sup = await login('SES1', 'Quiet-River-2026')
+  await agentCommand(hotline, sup.token, 'me', 'sign-in', { seat: '8010' })
   const agentSocket = await open('/agent', sup.token)
   t.equal(agentSocket.result, 'connected', 'the agent has a panel socket')
   t.equal((await inject('POST', '/v1/users/SES1/role', sup.token, { role: 'supervisor' })).statusCode, 403, 'an agent cannot change roles')
@@ -115,6 +118,7 @@ t.test('short access tokens, rotating refresh tokens, revocation of sessions', a
   const roleClosing = closedWithin(agentSocket.s, 3000)
   t.equal((await inject('POST', '/v1/users/SES1/role', await asAdmin(), { role: 'supervisor' })).statusCode, 204, 'the administrator makes the agent a supervisor')
   t.ok((await roleClosing) < 3000, "the user's sockets close at once")
+  t.equal((await hotline.agents.get('SES1')).state, 'signed-out', 'the agent was signed out of its seat first')
   t.equal((await inject('GET', '/v1/agents/me/state', sup.token)).statusCode, 401, 'the token with the old role is void')
   t.equal((await refresh(sup.refreshToken)).statusCode, 401, 'so is its refresh token')
   const promoted = await login('SES1', 'Quiet-River-2026')
