@@ -172,13 +172,12 @@ export function authRoutes(deps: { users: UserStore; sessions: SessionService; a
       }, async (request, reply) => {
         const { id } = request.params
         if (disabled && id === request.user.sub) throw new UserErrors.badUnit('params.id: an administrator cannot disable their own account')
+        // Out of the seat while still an enabled agent (the agent commands refuse a disabled one).
+        if (disabled) await deps.signOutAgent(id, request.user.sub)
         const found = await deps.users.setDisabled(id, disabled)
         await deps.audit.record({ ...auditContext(request), action: `user.${verb}`, target: id, outcome: found ? 'success' : 'failure' })
         if (!found) throw new UserErrors.notFound(id)
-        if (disabled) {
-          await deps.sessions.endUser(id, 'account disabled')
-          await deps.signOutAgent(id, request.user.sub)
-        }
+        if (disabled) await deps.sessions.endUser(id, 'account disabled')
         else await deps.login.throttle.unlock(id)
         return reply.code(204).send(null)
       })
