@@ -23,9 +23,9 @@ export default tseslint.config(
   },
   // The browser pages: plain ES modules (type-checked by tsconfig.pages.json), browser globals.
   {
-    files: ['softphone/*.js', 'public/**/*.js'],
+    files: ['softphone/*.js', 'public/**/*.js', 'workspace/**/*.js'],
     languageOptions: {
-      globals: Object.fromEntries(['window', 'document', 'location', 'history', 'localStorage', 'sessionStorage', 'fetch', 'URL', 'FormData', 'Blob',
+      globals: Object.fromEntries(['window', 'document', 'location', 'history', 'localStorage', 'sessionStorage', 'fetch', 'URL', 'FormData', 'Blob', 'FileReader', 'Node', 'URLSearchParams', 'atob',
         'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'getComputedStyle', 'confirm', 'prompt', 'console', 'Intl'].map((name) => [name, 'readonly']))
     }
   },

@@ -40,7 +40,7 @@ trap cleanup EXIT
 echo "set-up took $(( $(date +%s) - t0 )) s"
 mkdir -p test-artifacts
 npx tsc --noEmit && npx tsc -p tsconfig.pages.json || { echo "0 passed, 1 failed: type check (server, or the pages against src/realtime/contract.ts)"; exit 1; }
-npx eslint src test bench softphone public || { echo "0 passed, 1 failed: lint"; exit 1; }
+npx eslint src test bench softphone public workspace || { echo "0 passed, 1 failed: lint"; exit 1; }
 # Tests that run the server as its own process run the build, as production does (dist/server).
 node scripts/build.mjs || { echo "0 passed, 1 failed: build (scripts/build.mjs)"; exit 1; }
 
