@@ -24,6 +24,7 @@
 #                       taken from the environment when set, else from $STATE/secrets.env (random values,
 #                       created on first run, mode 600)
 #   HOTLINE_SEATS HOTLINE_WEB_SEATS HOTLINE_SEAT_PERMIT HOTLINE_ICE_PERMIT HOTLINE_TRUNK_MATCH HOTLINE_TRUNK_CONTACT HOTLINE_SIP_BIND HOTLINE_ARI_APP
+#   HOTLINE_SIP_TLS_CERT HOTLINE_SIP_TLS_KEY HOTLINE_SIP_TLS_BIND
 #                       passed to scripts/render-pbx-config.mjs (see there for defaults)
 set -uo pipefail
 
