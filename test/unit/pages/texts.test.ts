@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
+import { DEFAULT_NOT_READY_REASONS, SYSTEM_REASONS } from '../../../src/agents/model.ts'
 import { REPO } from '../../helpers/services.ts'
 
 type Texts = Record<'zh-CN' | 'en', Record<string, string>>
@@ -35,3 +36,13 @@ for (const { name, texts, html } of [...pages, { name: 'shared error texts', tex
     t.same([...new Set(keys)].filter((k) => !(k in texts['zh-CN']) && !(k in shared['zh-CN'])), [], `every key ${html} uses is in the table`)
   })
 }
+
+// A not-ready reason the system sets (the rejoin limit's no-audio among them) must read as words
+// on the panel and the wallboard, not as its code.
+t.test('the panel and the wallboard translate every not-ready reason, the system\'s too', async (t) => {
+  for (const { name, texts } of pages.filter((p) => p.name !== 'dialer')) {
+    for (const reason of [...DEFAULT_NOT_READY_REASONS, ...Object.values(SYSTEM_REASONS)]) {
+      t.ok(texts['zh-CN'][`reason.${reason}`] && texts.en[`reason.${reason}`], `${name}: reason.${reason} in Chinese and English`)
+    }
+  }
+})
