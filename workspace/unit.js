@@ -18,6 +18,9 @@ const ACTIONS = {
 let me = null
 let inbox = []
 let counts = {}
+// Cards shown beyond the first page, per section (kept across reloads: a notice must not fold a section the user opened).
+const more = {}
+const PAGE = 200
 let units = []
 let openId = null
 let skew = 0
@@ -37,7 +40,8 @@ function render() {
   $('sections').replaceChildren(...SECTIONS.map(([key, name]) => {
     const list = bySection.get(key)
     const n = counts[key] ?? list.length
-    return el('section', { 'data-section': key }, el('h2', {}, `${name} `, el('span', { class: 'badge', 'data-count': n }, n), n > list.length ? el('span', { class: 'muted' }, ` 显示最早到期的 ${list.length} 件`) : null),
+    return el('section', { 'data-section': key }, el('h2', {}, `${name} `, el('span', { class: 'badge', 'data-count': n }, n), n > list.length ? el('span', { class: 'muted' }, ` 显示最早到期的 ${list.length} 件 `) : null,
+      n > list.length ? el('button', { type: 'button', 'data-more': key, onclick: () => showMore(key, list.length) }, '显示更多') : null),
       el('div', { class: 'cards' }, list.map((t) => {
         const c = countdown(t.deadline)
         return el('div', { class: `card ${key}`, 'data-ticket': t.number, onclick: () => openTicket(t.id) },
@@ -58,11 +62,28 @@ setInterval(() => {
 }, 1000)
 
 async function loadInbox() {
-  const data = await api('/v1/units/me/inbox')
+  const data = await api(`/v1/units/me/inbox?perSection=${PAGE}`)
   skew = Date.parse(data.now) - Date.now()
-  inbox = data.tickets
+  let tickets = data.tickets
+  // Sections the user paged through are fetched again as far as they had been shown.
+  for (const [key, extra] of Object.entries(more)) {
+    if (!(extra > 0 && data.sections[key] > PAGE)) { delete more[key]; continue }
+    const rest = await api(`/v1/units/me/inbox?section=${key}&offset=${PAGE}&perSection=${extra}`)
+    tickets = tickets.concat(rest.tickets)
+  }
+  inbox = tickets
   counts = data.sections
   render()
+}
+
+async function showMore(key, shown) {
+  try {
+    const data = await api(`/v1/units/me/inbox?section=${key}&offset=${shown}&perSection=${PAGE}`)
+    inbox = inbox.concat(data.tickets)
+    counts = data.sections
+    more[key] = Math.max(0, shown + data.tickets.length - PAGE)
+    render()
+  } catch (err) { toast(err.message) }
 }
 
 const toast = (text) => { $('toast').textContent = text }

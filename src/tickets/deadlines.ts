@@ -44,11 +44,13 @@ export function reminderDue(t: Pick<Ticket, 'status' | 'deadline' | 'remindedBef
 }
 
 /** Due soon (临期): within this share of the limit before the deadline, for the units' inbox. */
-export type InboxSection = 'new' | 'signed-for' | 'due-soon' | 'overdue' | 'returned' | 'pending-request' | 'co-handling' | 'review'
+export const INBOX_SECTIONS = ['new', 'signed-for', 'due-soon', 'overdue', 'returned', 'pending-request', 'co-handling', 'review'] as const
+export type InboxSection = (typeof INBOX_SECTIONS)[number]
 
 /**
  * Where a ticket sits in a unit's inbox. Overdue and due-soon come first (they are what the
  * unit must act on); 'returned' is a ticket back for re-handling (退回重办) or a return refused.
+ * The inbox itself sorts in SQL (TicketStore.inboxPage): a change here must be made there too.
  */
 export function inboxSection(t: Ticket, unitId: string, now: number, dueSoonMs: number): InboxSection | null {
   if (!unitMayRead(t, unitId) || !HANDLING_STATUSES.includes(t.status)) return null

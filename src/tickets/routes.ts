@@ -10,7 +10,7 @@ import {
   EVALUATION_METHODS, EVALUATION_RESULTS, SUPERVISE_METHODS, TICKET_CHANNELS, TICKET_STATUSES, UNIT_KINDS, URGENCIES,
   type Actor, type Ticket, type TicketAction
 } from './model.ts'
-import { rolesFor } from './rules.ts'
+import { INBOX_SECTIONS, rolesFor } from './rules.ts'
 import { inboxItem, presentTicket } from './views.ts'
 import { TicketErrors } from './errors.ts'
 import type { TicketService } from './service.ts'
@@ -285,18 +285,22 @@ export function ticketRoutes(deps: { tickets: TicketService; now: () => number; 
     app.get('/v1/units/me/inbox', {
       preHandler: requireRole('unit'),
       schema: {
-        tags: ['units'], security: bearerSecurity, summary: "The unit's inbox: how many tickets it handles in each section (new, signed-for, due-soon, overdue, returned, pending-request, review, co-handling) and the earliest-due of each, up to perSection",
-        querystring: Type.Object({ perSection: Type.Integer({ minimum: 1, maximum: 20000, default: 200 }) }, { additionalProperties: false }),
+        tags: ['units'], security: bearerSecurity,
+        summary: "The unit's inbox: how many tickets it handles in each section (new, signed-for, due-soon, overdue, returned, pending-request, review, co-handling), counted over all of them, and the earliest-due perSection of each; section and offset page further through one section",
+        querystring: Type.Object({
+          perSection: Type.Integer({ minimum: 1, maximum: 20000, default: 200, description: 'cards per section' }),
+          section: Type.Optional(Enum(INBOX_SECTIONS)),
+          offset: Type.Integer({ minimum: 0, default: 0, description: 'skip this many of each section (earliest due first): the next page of a section is ?section=…&offset=<cards shown>' })
+        }, { additionalProperties: false }),
         response: { 200: Type.Object({ unitId: Type.String(), now: Type.String({ format: 'date-time' }), sections: Type.Record(Type.String(), Type.Integer()), tickets: Type.Array(Type.Object({ section: Type.String(), ticket: InboxItem })) }), ...errors }
       }
     }, async (request) => {
       const actor = actorOf(request)
       const now = deps.now()
-      const all = await deps.tickets.inbox(actor)
-      const sections: Record<string, number> = {}
-      const inbox = all.filter((e) => (sections[e.section] = (sections[e.section] ?? 0) + 1) <= request.query.perSection)
-      await deps.audit.record({ ...auditContext(request), action: 'ticket.inbox-read', target: actor.unitId, outcome: 'success', details: { tickets: inbox.length } })
-      return { unitId: actor.unitId!, now: new Date(now).toISOString(), sections, tickets: inbox.map((e) => ({ section: e.section, ticket: inboxItem(e.ticket) })) }
+      const { perSection, offset, section } = request.query
+      const inbox = await deps.tickets.inbox(actor, { perSection, offset, section })
+      await deps.audit.record({ ...auditContext(request), action: 'ticket.inbox-read', target: actor.unitId, outcome: 'success', details: { tickets: inbox.tickets.length, ...(section ? { section } : {}), ...(offset ? { offset } : {}) } })
+      return { unitId: actor.unitId!, now: new Date(now).toISOString(), sections: inbox.sections, tickets: inbox.tickets.map((e) => ({ section: e.section, ticket: inboxItem(e.ticket) })) }
     })
 
     app.get('/v1/ticket-review-desk', {

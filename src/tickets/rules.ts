@@ -13,7 +13,7 @@ import { effectiveLimitHours } from './deadlines.ts'
 import type { RepeatFlag } from './matters.ts'
 
 export { ACCEPTING_ROLES, checkRole, rolesFor, unitMayRead } from './access.ts'
-export { URGENCY_CAP_HOURS, deadlineFor, effectiveLimitHours, inboxSection, isOverdue, reminderDue, type InboxSection } from './deadlines.ts'
+export { INBOX_SECTIONS, URGENCY_CAP_HOURS, deadlineFor, effectiveLimitHours, inboxSection, isOverdue, reminderDue, type InboxSection } from './deadlines.ts'
 export {
   DEFAULT_ESCALATION, REPEAT_WINDOW_DAYS, escalationsFor, matterKey, repeatFlag,
   type EscalationCandidate, type EscalationFinding, type EscalationPolicy, type RepeatFlag

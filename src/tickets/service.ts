@@ -11,7 +11,7 @@ import type { Clock } from '../domain/clock.ts'
 import { TicketErrors, withDetails } from './errors.ts'
 import type { Actor, NotifyReason, Ticket, TicketAction, TicketCategory, TicketDraft, TicketEffect, TicketSummary, Unit, UnitKind } from './model.ts'
 import {
-  DEFAULT_ESCALATION, REPEAT_WINDOW_DAYS, acceptTicket, centerDay, escalationsFor, inboxSection, reminderDue, repeatFlag, transitionTicket, unitMayRead,
+  DEFAULT_ESCALATION, REPEAT_WINDOW_DAYS, acceptTicket, centerDay, escalationsFor, reminderDue, repeatFlag, transitionTicket, unitMayRead,
   type EscalationPolicy, type InboxSection
 } from './rules.ts'
 import type { AttachmentMeta, EscalationRow, LinkedCall, StoredTicketEvent, TicketSearch, TicketStore } from './store.ts'
@@ -226,17 +226,16 @@ export class TicketService extends EventEmitter<{ notice: [TicketNotice] }> {
     return sent
   }
 
-  /** A unit's inbox: every ticket it handles now, with the section it belongs in. */
-  async inbox(actor: Actor): Promise<{ ticket: Ticket; section: InboxSection }[]> {
+  /**
+   * A unit's inbox: how many tickets it handles now in each section (all of them, counted by the
+   * database), and the earliest-due `perSection` of each from `offset` on, or of `section` only.
+   */
+  async inbox(actor: Actor, page: { perSection?: number; offset?: number; section?: InboxSection } = {}): Promise<{ sections: Partial<Record<InboxSection, number>>; tickets: { ticket: Ticket; section: InboxSection }[] }> {
     if (actor.role !== 'unit' || actor.unitId === null) throw new TicketErrors.forbidden('the inbox is for unit users')
     const now = this.deps.clock.now()
     const dueSoonMs = this.deps.dueSoonMs ?? 24 * 3_600_000
-    const out: { ticket: Ticket; section: InboxSection }[] = []
-    for (const ticket of await this.deps.store.openForUnit(actor.unitId)) {
-      const section = inboxSection(ticket, actor.unitId, now, dueSoonMs)
-      if (section) out.push({ ticket, section })
-    }
-    return out
+    const { counts, rows } = await this.deps.store.inboxPage(actor.unitId, now, dueSoonMs, { limit: page.perSection ?? 200, offset: page.offset ?? 0, section: page.section })
+    return { sections: counts as Partial<Record<InboxSection, number>>, tickets: rows as { ticket: Ticket; section: InboxSection }[] }
   }
 
   /** The supervisors' review desk (派单异议审核, 延期审批, 重点督办, 升级督办). */

@@ -123,18 +123,41 @@ export class TicketStore {
   }
 
   /**
-   * Everything a unit handles now (lead, co-unit, or passed down to it), earliest deadline first:
-   * the columns the inbox needs only (a unit may hold 10,000 tickets), the content cut short;
-   * the caller's number and the reply are not read at all.
+   * A unit's inbox as the page shows it: how many tickets it handles now (lead, co-unit, or
+   * passed down to it) in each section, counted in SQL over all of them, and the cards of the
+   * earliest-due `limit` of each section from `offset` on (or of `section` alone). The section
+   * is the SQL twin of inboxSection() in deadlines.ts; only the columns a card needs are read, the
+   * content cut short, no caller, no reply.
    */
-  async openForUnit(unitId: string): Promise<Ticket[]> {
-    const cols = this.sql`id, number, status, category_code, left(content, 60) as content, urgency, deadline, lead_unit_id, co_unit_ids, sub_unit_id,
-      sub_reply, pending_request, co_replies, reopen_count, escalated, key_supervision, version, created_at`
-    const rows = await this.sql<TicketRow[]>`select ${cols} from tickets where status in ('dispatched', 'signed-for') and lead_unit_id = ${unitId}
-      union all select ${cols} from tickets where status in ('dispatched', 'signed-for') and co_unit_ids @> array[${unitId}]::text[]
-      union all select ${cols} from tickets where status in ('dispatched', 'signed-for') and sub_unit_id = ${unitId}
-      order by deadline limit 20000`
-    return rows.map((r) => toTicket({ ...EMPTY_ROW, ...r }))
+  async inboxPage(unitId: string, now: number, dueSoonMs: number, page: { limit: number; offset: number; section?: string }): Promise<{ counts: Record<string, number>; rows: { section: string; ticket: Ticket }[] }> {
+    const at = new Date(now)
+    const soon = new Date(now + dueSoonMs)
+    const mine = () => this.sql`select id, number, status, category_code, left(content, 60) as content, urgency, deadline, lead_unit_id, co_unit_ids, sub_unit_id,
+        sub_reply, pending_request, co_replies, reopen_count, escalated, key_supervision, version, created_at,
+        case
+          when lead_unit_id is distinct from ${unitId} then case when sub_unit_id = ${unitId} and deadline < ${at} then 'overdue' else 'co-handling' end
+          when deadline < ${at} then 'overdue'
+          when sub_reply is not null then 'review'
+          when pending_request is not null then 'pending-request'
+          when deadline <= ${soon} then 'due-soon'
+          when reopen_count > 0 then 'returned'
+          when status = 'dispatched' then 'new'
+          else 'signed-for'
+        end as section
+      from tickets where status in ('dispatched', 'signed-for') and (lead_unit_id = ${unitId} or co_unit_ids @> array[${unitId}]::text[] or sub_unit_id = ${unitId})`
+    const [counted, rows] = await Promise.all([
+      this.sql<{ section: string; n: number }[]>`select section, count(*)::int as n from (${mine()}) m group by section`,
+      this.sql<(TicketRow & { section: string; rn: string })[]>`
+        select * from (select m.*, row_number() over (partition by section order by deadline, id) as rn from (${mine()}) m
+          ${page.section === undefined ? this.sql`` : this.sql`where section = ${page.section}`}) r
+        where rn > ${page.offset} and rn <= ${page.offset + page.limit} order by deadline, id`
+    ])
+    const counts: Record<string, number> = {}
+    for (const c of counted) counts[c.section] = c.n
+    return {
+      counts,
+      rows: rows.map(({ section, rn: _rn, ...r }) => ({ section, ticket: toTicket({ ...EMPTY_ROW, ...r }) }))
+    }
   }
 
   async pendingRequests(): Promise<Ticket[]> {

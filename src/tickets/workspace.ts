@@ -30,6 +30,7 @@ export interface UnitServerToClient {
 }
 /** Unit page → server; always acknowledged. */
 export interface UnitClientToServer extends SessionClientToServer {
+  /** The earliest-due 200 of each section (GET /v1/units/me/inbox pages further). */
   'inbox:get': (ack: (res: Ack<{ section: string; ticket: ReturnType<typeof inboxItem> }[]>) => void) => void
   'ticket:get': (body: { id: string }, ack: (res: Ack<ReturnType<typeof presentTicket>>) => void) => void
 }
@@ -51,7 +52,7 @@ export function attachUnitWorkspace(deps: { io: Server; sessions: SocketSessions
     socket.on('inbox:get', async (ack) => {
       if (typeof ack !== 'function') return
       try {
-        ack({ ok: true, data: (await tickets.inbox(actor)).map((e) => ({ section: e.section, ticket: inboxItem(e.ticket) })) })
+        ack({ ok: true, data: (await tickets.inbox(actor)).tickets.map((e) => ({ section: e.section, ticket: inboxItem(e.ticket) })) })
       } catch (err) { ack(fail(err)) }
     })
     socket.on('ticket:get', async (body, ack) => {
