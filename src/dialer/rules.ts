@@ -115,6 +115,16 @@ export function takeToken(bucket: Bucket | undefined, now: number, rate: number,
   return { ok: false, bucket: { tokens, at: now } }
 }
 
+/**
+ * The burst a scheduler pass may use: up to a second's calls, so a pass that ran late (a loaded
+ * database answers a pass in hundreds of ms) catches up instead of losing the tokens; the calls
+ * it claims are still spread over the trunk at its pace (callSpacingMs), never sent at once.
+ */
+export const catchUpBurst = (rate: number): number => Math.max(burstFor(rate), Math.ceil(rate))
+
+/** ms between two calls placed on a trunk paced at `rate` calls per second. */
+export const callSpacingMs = (rate: number): number => 1000 / Math.max(0.001, rate)
+
 /** How many attempts may start now on a trunk: the concurrency left, at most. */
 export function concurrencyLeft(maxConcurrent: number, active: number): number {
   return Math.max(0, maxConcurrent - active)

@@ -1,12 +1,11 @@
 /**
  * The follow-up dialer: turns due tasks into calls and calls into evaluations.
  *
- * A tick (on a timer in production, by hand in tests, with the Clock port giving `now`) looks
- * at each trunk: how many calls it may still carry (concurrency from the attempt rows, pace
- * from a token bucket), which campaigns are inside a calling window, and claims that many due
- * tasks. Claiming writes the attempt row; only then is the call originated, with the channel
- * id derived from the attempt. Outcomes arrive as ARI events and decide the task: done,
- * due again after a back-off, or unreachable with the reason.
+ * The passes that claim due tasks at each trunk's pace are in pacing.ts; this file is the
+ * attempt's life cycle. Claiming writes the attempt row; only then is the call originated, with
+ * the channel id derived from the attempt. Outcomes arrive as ARI events and decide the task:
+ * done, due again after a back-off, or unreachable with the reason. An answered call hears the
+ * survey (survey.ts), whose answers go to the ticket (evaluation.ts).
  *
  * Restarts: an attempt row still open when the server starts is looked up on the PBX. A live
  * channel is taken over (a ringing one finishes as usual; an answered one hears the survey
@@ -21,21 +20,19 @@ import type { AriChannel } from '../pbx/ari/events.ts'
 import { STASIS_ENTRY } from '../pbx/ari/ids.ts'
 import type { ChannelEvent } from '../pbx/ari/router.ts'
 import type { AriRest } from '../pbx/ari/rest.ts'
-import type { Actor } from '../tickets/model.ts'
 import type { TicketService } from '../tickets/service.ts'
 import { type Campaign, type ClaimedFollowUp, type SurveyAnswer } from './model.ts'
-import { type AttemptOutcome, type Trunk } from '../dialer/model.ts'
+import { type AttemptOutcome } from '../dialer/model.ts'
 import { campaignForLine, type SurveyAnswers } from './rules.ts'
-import { afterAttempt, attemptStanding, burstFor, concurrencyLeft, dialEndpoint, isWithinWindows, refill, unansweredOutcome, type Bucket } from '../dialer/rules.ts'
+import { afterAttempt, attemptStanding, dialEndpoint, unansweredOutcome } from '../dialer/rules.ts'
 import type { FollowUpStore } from './store.ts'
 import type { AttemptRow } from '../dialer/store.ts'
+import { DIALER_ACTOR, recordEvaluation, surveyOpening } from './evaluation.ts'
+import { FollowUpPacer } from './pacing.ts'
 import { RECORDER_ARG, SurveyCall } from './survey.ts'
 import type { NumberPlan } from '../number-plan/rules.ts'
 
 export const FOLLOW_UP_ENTRY = STASIS_ENTRY.followUp
-
-/** Matters with a prompt of their own (dialplans/prompts/zh.tsv: survey-matter-<code>). */
-const MATTER_PROMPTS = new Set(['policy-inquiry', 'city-management', 'transport', 'environment', 'market-regulation', 'housing', 'social-security', 'education', 'health'])
 
 export interface DialerSettings {
   app: string
@@ -63,110 +60,40 @@ interface Live {
   early?: string[]
 }
 
-const DIALER_ACTOR: Actor = { id: 'follow-up-dialer', role: 'system', unitId: null }
-
 export class FollowUpDialer {
-  private readonly buckets = new Map<string, Bucket>()
   /** Channels this process dialled or took over: recovery leaves them alone. */
   private readonly live = new Map<string, Live>()
   /** Channels of live attempts missing from the PBX's list at the last timed recovery. */
   private readonly missing = new Set<string>()
   private readonly lanes = new Lanes()
-  private ticking: Promise<number> | null = null
-  private timer: NodeJS.Timeout | undefined
-  private stopped = false
+  private readonly pacer: FollowUpPacer
   handoff: AgentHandoff | null = null
 
-  constructor(private readonly deps: { store: FollowUpStore; pacing?: FollowUpStore; rest: AriRest; tickets: TicketService; clock: Clock; log: Logger; settings: DialerSettings }) {}
+  constructor(private readonly deps: { store: FollowUpStore; pacing?: FollowUpStore; rest: AriRest; tickets: TicketService; clock: Clock; log: Logger; settings: DialerSettings }) {
+    this.pacer = new FollowUpPacer({
+      store: deps.store, pacing: deps.pacing ?? deps.store, clock: deps.clock, log: deps.log, settings: deps.settings,
+      dial: (c, campaign, template) => this.dial(c, campaign, template)
+    })
+  }
 
-  /** Starts the passes; again after a stop (a node that drives the calls again after standing by). */
+  /** Starts the passes (pacing.ts); again after a stop (a node that drives the calls again after standing by). */
   start(): void {
-    this.stopped = false
-    if (this.deps.settings.tickMs <= 0 || this.timer) return
-    // The timer's passes do not wait for their calls to be placed: a slow originate (a busy PBX)
-    // must not hold back the next due task, or the pace falls behind the due times.
-    this.timer = setInterval(() => { void this.pass(false).catch((err) => this.deps.log.error({ err }, 'dialer tick failed')) }, this.deps.settings.tickMs)
-    this.timer.unref()
+    this.pacer.start()
   }
 
   async stop(): Promise<void> {
-    this.stopped = true
-    clearInterval(this.timer)
-    this.timer = undefined
-    await this.ticking
-    await Promise.all(this.placing)
+    await this.pacer.stop()
     await this.lanes.idle()
   }
 
   /** One scheduling pass; returns how many calls it placed, once they are placed. Overlapping calls share one pass. */
-  async tick(): Promise<number> {
-    return this.pass(true)
+  tick(): Promise<number> {
+    return this.pacer.tick()
   }
 
-  /** Originations under way (the timer's passes leave them running). */
-  private readonly placing = new Set<Promise<void>>()
-
-  private async pass(waitForCalls: boolean): Promise<number> {
-    if (this.stopped) return 0
-    if (!this.ticking) this.ticking = this.tickOnce().finally(() => { this.ticking = null })
-    const placed = await this.ticking
-    if (waitForCalls) await Promise.all(this.placing)
-    return placed
-  }
-
-  private async tickOnce(): Promise<number> {
-    const { clock, settings } = this.deps
-    const store = this.deps.pacing ?? this.deps.store
-    const now = clock.now()
-    const { campaigns, trunks } = await this.settingsNow(now)
-    let placed = 0
-    for (const trunk of trunks) {
-      const running = campaigns.filter((c) => c.trunkId === trunk.id && c.state === 'running')
-      if (running.length === 0) continue
-      const open = running.filter((c) => isWithinWindows(now, c.windows, settings.timeZone)).map((c) => c.id)
-      // Up to a second's calls per pass: a pass that ran late (a loaded database answers a pass in
-      // hundreds of ms) catches up instead of losing the tokens; the calls it claims are still
-      // spread over the trunk at its pace (below), never sent at once.
-      const bucket = refill(this.buckets.get(trunk.id), now, trunk.callsPerSecond, Math.max(burstFor(trunk.callsPerSecond), Math.ceil(trunk.callsPerSecond)))
-      // No token, no query: the trunk's open attempts are counted only when a call may be placed.
-      if (Math.floor(bucket.tokens) <= 0) { this.buckets.set(trunk.id, bucket); continue }
-      const free = concurrencyLeft(trunk.maxConcurrent, await store.activeOnTrunk(trunk.id))
-      const limit = Math.min(free, Math.floor(bucket.tokens))
-      if (limit <= 0) { this.buckets.set(trunk.id, bucket); continue }
-      const claimed = await store.claimFollowUps({
-        now, trunkId: trunk.id, open, running: running.map((c) => c.id), limit,
-        campaignOf: (line) => campaignForLine(campaigns, line)?.id ?? 'default'
-      })
-      this.buckets.set(trunk.id, { tokens: bucket.tokens - claimed.length, at: bucket.at })
-      // The claimed attempts are already recorded: place their calls side by side, without
-      // holding the pass (the next one may claim while these are still being originated).
-      const spacingMs = 1000 / Math.max(0.001, trunk.callsPerSecond)
-      for (const [i, c] of claimed.entries()) {
-        const campaign = campaigns.find((k) => k.id === c.campaignId) ?? campaigns.find((k) => k.id === 'default')!
-        const p: Promise<void> = (i === 0 ? Promise.resolve() : new Promise<void>((r) => setTimeout(r, i * spacingMs)))
-          .then(() => this.dial(c, campaign, trunk.dialTemplate))
-          .catch((err) => this.deps.log.error({ err, taskId: c.taskId }, 'placing a follow-up call failed'))
-          .finally(() => { this.placing.delete(p) })
-        this.placing.add(p)
-      }
-      placed += claimed.length
-    }
-    return placed
-  }
-
-  private cached: { at: number; campaigns: Campaign[]; trunks: Trunk[] } | null = null
-
-  /** Campaigns and trunks, read at most once a second: a change applies within a second. */
   /** Forget the cached campaigns and trunks (they were changed). */
   invalidate(): void {
-    this.cached = null
-  }
-
-  private async settingsNow(now: number): Promise<{ campaigns: Campaign[]; trunks: Trunk[] }> {
-    if (!this.cached || Math.abs(now - this.cached.at) >= 1000) {
-      this.cached = { at: now, campaigns: await this.deps.store.campaigns(), trunks: await this.deps.store.trunks() }
-    }
-    return this.cached
+    this.pacer.invalidate()
   }
 
   private async dial(c: ClaimedFollowUp, campaign: Campaign, template: string): Promise<void> {
@@ -284,10 +211,9 @@ export class FollowUpDialer {
       return
     }
     let evaluated: { outcome: AttemptOutcome; answers: SurveyAnswers; digits: string } | null = null
-    const matter = MATTER_PROMPTS.has(ticket.categoryCode) ? `survey-matter-${ticket.categoryCode}` : 'survey-matter-other'
     const survey = new SurveyCall({ rest, log: log.child({ channelId: channel.id }) }, channel.id, recordingName,
-      { inputTimeoutMs: settings.inputTimeoutMs, opening: ['sound:hotline/survey-center', `sound:hotline/${matter}`], app: settings.app },
-      async (answers, digits) => { evaluated = { outcome: await this.evaluate(attempt, ticket.id, answers, digits, recordingName), answers, digits } },
+      { inputTimeoutMs: settings.inputTimeoutMs, opening: surveyOpening(ticket.categoryCode), app: settings.app },
+      async (answers, digits) => { evaluated = { outcome: await recordEvaluation(this.deps, attempt, ticket.id, answers, digits, recordingName), answers, digits } },
       async (end) => {
         this.live.delete(channel.id)
         // The attempt holds its trunk channel until the citizen is gone (the confirmation too).
@@ -306,38 +232,6 @@ export class FollowUpDialer {
     }
     // Keys pressed while the survey was being set up count as pressed during its opening (after this lane's turn).
     for (const digit of early) void survey.onKey(digit)
-  }
-
-  /**
-   * The citizen's three answers go to the ticket, tied to this attempt; the ticket's own rule
-   * (the same as for an agent's record) reopens it when unsatisfied or not solved.
-   */
-  private async evaluate(attempt: AttemptRow, ticketId: string, answers: SurveyAnswers, digits: string, recordingName: string): Promise<AttemptOutcome> {
-    const { tickets, log } = this.deps
-    let outcome: AttemptOutcome = 'evaluated'
-    try {
-      await tickets.linkCall(ticketId, attempt.id, recordingName)
-      for (let i = 0; ; i += 1) {
-        const ticket = await tickets.get(ticketId, DIALER_ACTOR)
-        try {
-          await tickets.act(ticket.id, ticket.version, {
-            type: 'evaluate', result: answers.result, process: answers.process, solved: answers.solved, digits, method: 'phone-dtmf', attemptId: attempt.id
-          }, DIALER_ACTOR)
-          break
-        } catch (err) {
-          // Someone changed the ticket between our read and write: read again, once or twice.
-          if ((err as { code?: string }).code === 'HOTLINE_TICKET_VERSION_CONFLICT' && i < 2) continue
-          throw err
-        }
-      }
-      log.info({ ticketId, ...answers, digits, taskId: attempt.taskId }, 'follow-up evaluation recorded')
-    } catch (err) {
-      outcome = 'ticket-changed'
-      log.warn({ ticketId, err: (err as Error).message }, 'evaluation could not be written to the ticket')
-    }
-    // The answer is on the attempt at once (the progress figures); the attempt finishes when the call does.
-    await this.deps.store.recordAnswer(attempt.id, answers.result, digits)
-    return outcome
   }
 
   private async finish(channelId: string, outcome: AttemptOutcome, cause: number | null): Promise<void> {
