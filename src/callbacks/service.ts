@@ -270,13 +270,15 @@ export class CallbackService {
    * same way; queued places whose Redis entry is gone are put back. Returns how many closed.
    */
   async recover(): Promise<{ lost: number; vanished: number }> {
-    const { store, rest, waiting, router, log } = this.deps
+    const { store, rest, waiting, router, clock, log } = this.deps
+    // When the list was asked for: a callback dialled while it was on its way is not in it yet.
+    const listedAt = clock.now()
     const channels = new Set((await rest.listChannels()).map((c) => c.id))
     let lost = 0
     let vanished = 0
     for (const a of await store.openAttempts()) {
       if (a.kind !== 'callback') continue
-      const standing = attemptStanding(a, channels, this.dialling.has(a.channelId))
+      const standing = attemptStanding(a, channels, this.dialling.has(a.channelId), listedAt)
       if (standing === 'current') continue
       if (standing === 'vanished') {
         await router.inChannelLane(a.channelId, async () => {

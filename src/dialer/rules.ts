@@ -148,10 +148,14 @@ export function dialEndpoint(template: string, trunkId: string, number: string, 
  */
 export type AttemptStanding = 'current' | 'vanished' | 'orphaned'
 
-export function attemptStanding(attempt: { channelId: string; dialledAt: number | null }, liveChannels: { has(channelId: string): boolean }, heldHere: boolean, listedAt?: number): AttemptStanding {
+/**
+ * `listedAt` is when the PBX's channel list was asked for: an attempt placed while the list was
+ * on its way (list asked for, attempt dialled, attempts read) cannot be in it yet, and is current.
+ * Both dialers (follow-ups, callbacks) read the clock before they ask for the list.
+ */
+export function attemptStanding(attempt: { channelId: string; dialledAt: number | null }, liveChannels: { has(channelId: string): boolean }, heldHere: boolean, listedAt: number): AttemptStanding {
   if (!heldHere) return 'orphaned'
   if (attempt.dialledAt === null || liveChannels.has(attempt.channelId)) return 'current'
-  // Placed while the channel list was on its way (`listedAt`: when it was asked for): the list cannot show it yet.
-  if (listedAt !== undefined && attempt.dialledAt >= listedAt) return 'current'
+  if (attempt.dialledAt >= listedAt) return 'current'
   return 'vanished'
 }
