@@ -24,6 +24,9 @@ export HOTLINE_HOST_NETNS=/proc/$$/fd/7
 exec unshare --net -- bash -c '
   set -e
   ip link set lo up
+  # Ephemeral client ports stay below the fixed service ports (PostgreSQL 554xx, Redis 564xx):
+  # otherwise a client socket can hold 127.0.0.1:554xx just when a test starts its own PostgreSQL there.
+  echo "32768 54999" > /proc/sys/net/ipv4/ip_local_port_range
   ip link add vmnet0 type veth peer name vmnet1        # "dummy" links are not available on every kernel
   echo 1 > /proc/sys/net/ipv6/conf/vmnet0/disable_ipv6
   echo 1 > /proc/sys/net/ipv6/conf/vmnet1/disable_ipv6
